@@ -1,0 +1,1 @@
+"""The clean benchmark corpus: modern simplified-Chinese prose the engine was not written against."""

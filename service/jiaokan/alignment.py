@@ -1,0 +1,67 @@
+"""Aligning a document with one witness: what the witness reads for each unit of the document.
+
+rapidfuzz gives the Levenshtein opcodes of the two view strings (any alphabet; 20k
+characters in ~40 ms). From them every unit of the document gets the witness's
+reading: the same unit, another, nothing (the witness lacks it), or more than one
+unit (the witness has text the document lacks, attached to the unit before it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one witness reads over ``[start, end)`` of a document's view, unit by unit."""
+
+    witness: str
+    start: int
+    end: int
+    units: tuple[str, ...]
+    matches: int
+
+    def agreement(self) -> float:
+        """Share of the document's units the witness reads the same."""
+        return self.matches / max(self.end - self.start, 1)
+
+
+def align(document_units: str, witness_units: str) -> tuple[list[str], int]:
+    """The witness's reading of every unit of ``document_units`` and how many are equal."""
+    from rapidfuzz.distance import Levenshtein  # lazy: keeps `import jiaokan` light
+
+    readings = [""] * len(document_units)
+    matches = 0
+    leading = ""
+    for tag, document_start, document_end, witness_start, witness_end in Levenshtein.opcodes(document_units, witness_units):
+        if tag == "equal":
+            for offset in range(document_end - document_start):
+                readings[document_start + offset] = witness_units[witness_start + offset]
+            matches += document_end - document_start
+        elif tag == "replace":
+            _distribute(readings, document_start, document_end, witness_units[witness_start:witness_end])
+        elif tag == "insert":
+            extra = witness_units[witness_start:witness_end]
+            if document_start == 0:
+                leading += extra
+            else:
+                readings[document_start - 1] += extra
+        # "delete": the witness reads nothing for these units ("" already)
+    if leading and readings:
+        readings[0] = leading + readings[0]
+    return readings, matches
+
+
+def _distribute(readings: list[str], start: int, end: int, replacement: str) -> None:
+    """Spread a replaced block unit by unit; the longer side's rest goes to the last unit."""
+    length = end - start
+    for offset in range(length):
+        if offset < length - 1:
+            readings[start + offset] = replacement[offset:offset + 1]
+        else:
+            readings[start + offset] = replacement[offset:]
+
+
+def read_witness(document_units: str, start: int, end: int, witness: str, witness_units: str, witness_start: int, witness_end: int) -> Reading:
+    """The witness's reading of the document's units ``[start, end)``."""
+    units, matches = align(document_units[start:end], witness_units[witness_start:witness_end])
+    return Reading(witness, start, end, tuple(units), matches)

@@ -1,0 +1,160 @@
+"""Documents of the corpus: store, list, read, delete, their final text; collections and export."""
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
+
+from jiaokan.api.dependencies import SessionDep, SettingsDep
+from jiaokan.api.schemas import (
+    MAX_INT,
+    CollectionPublic,
+    DocumentCreate,
+    DocumentCreated,
+    DocumentDetail,
+    DocumentsPage,
+    DocumentText,
+    IdPath,
+    MergeResult,
+)
+from jiaokan.store import repository
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+
+DocumentId = IdPath
+NOT_FOUND = {404: {"description": "no such document"}}
+
+
+def document_public(document, counts: repository.DocumentCounts, *, with_text: bool = False) -> dict:
+    """A document as the API shows it."""
+    record = {
+        "id": document.id,
+        "name": document.name,
+        "collection": document.collection.name,
+        "sha256": document.sha256,
+        "length": len(document.original),
+        "created_at": document.created_at,
+        "counts": vars(counts) | {"total": counts.total},
+    }
+    if with_text:
+        record["original"] = document.original
+    return record
+
+
+@router.post(
+    "/documents",
+    operation_id="create_document",
+    status_code=201,
+    response_model=DocumentCreated,
+    responses={200: {"description": "the same name and text were stored before: nothing changed"},
+               409: {"description": "the name is taken by a different text"}},
+)
+def create_document(body: DocumentCreate, response: Response, settings: SettingsDep, session: SessionDep) -> dict:
+    """Store a document and match it against its collection.
+
+    Its witnesses give it proposals, and stored documents that share passages with it get
+    new or updated proposals; a decision a person took is never overwritten. Posting the
+    same name and text again changes nothing (200).
+    """
+    with repository.write_transaction(session):
+        collection = repository.get_or_create_collection(session, body.collection or settings.default_collection)
+        document, outcome = repository.add_document(session, name=body.name, text=body.text, collection=collection)
+        stats = repository.MergeStats()
+        if outcome == "created":
+            config = settings.engine_config(repository.term_strings(session))
+            stats = repository.recompute_collection(session, collection, config)
+    if outcome != "created":
+        response.status_code = 200
+    counts = repository.proposal_counts(session, [document.id])[document.id]
+    return document_public(document, counts, with_text=True) | {"outcome": outcome, "proposals_merged": vars(stats)}
+
+
+@router.get("/documents", operation_id="list_documents", response_model=DocumentsPage)
+def list_documents(
+    session: SessionDep,
+    settings: SettingsDep,
+    collection: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 100,
+) -> dict:
+    """Documents by collection and name, with their proposal counts."""
+    limit = min(limit, settings.max_page_size)
+    summaries, total = repository.list_documents(session, collection=collection, offset=offset, limit=limit)
+    items = [document_public(summary.document, summary.counts) for summary in summaries]
+    return {"items": items, "total": total, "offset": offset, "limit": limit}
+
+
+@router.get("/documents/{document_id}", operation_id="read_document", response_model=DocumentDetail, responses=NOT_FOUND)
+def read_document(document_id: DocumentId, session: SessionDep) -> dict:
+    """A document with its original text and proposal counts."""
+    document = repository.get_document(session, document_id)
+    counts = repository.proposal_counts(session, [document.id])[document.id]
+    return document_public(document, counts, with_text=True)
+
+
+@router.delete("/documents/{document_id}", operation_id="delete_document", status_code=204, responses=NOT_FOUND)
+def delete_document(document_id: DocumentId, session: SessionDep) -> Response:
+    """Remove a document with its proposals and decisions."""
+    with repository.write_transaction(session):
+        repository.delete_document(session, document_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/documents/{document_id}/text", operation_id="read_document_text", response_model=DocumentText, responses=NOT_FOUND
+)
+def read_document_text(document_id: DocumentId, session: SessionDep) -> dict:
+    """The final text: accepted edits and the pending ones the policy applied; never a rejected one."""
+    return {"text": repository.final_text(repository.get_document(session, document_id))}
+
+
+@router.get("/collections", operation_id="list_collections", response_model=list[CollectionPublic])
+def list_collections(session: SessionDep) -> list[dict]:
+    """Every collection and its number of documents."""
+    return [
+        {"name": collection.name, "documents": count, "created_at": collection.created_at}
+        for collection, count in repository.list_collections(session)
+    ]
+
+
+@router.get(
+    "/collections/{collection}/export",
+    operation_id="export_collection",
+    response_class=PlainTextResponse,
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {"example": '{"name": "a.txt", "original": "...", "text": "...", "proposals": []}\n'}},
+            "description": "one JSON object per line: name, original, final text and every proposal with its decision",
+        },
+        404: {"description": "no such collection"},
+    },
+)
+def export_collection(collection: str, session: SessionDep) -> Response:
+    """The collection as JSON Lines: each document's texts plus every proposal and decision."""
+    lines = [json.dumps(record, ensure_ascii=False) + "\n" for record in repository.export_collection(session, collection)]
+    return Response(
+        content="".join(lines),
+        media_type="application/x-ndjson",
+        headers={"content-disposition": f'attachment; filename="{_safe_filename(collection)}.jsonl"'},
+    )
+
+
+@router.post(
+    "/collections/{collection}/recompute",
+    operation_id="recompute_collection",
+    response_model=MergeResult,
+    responses={404: {"description": "no such collection"}},
+)
+def recompute_collection(collection: str, settings: SettingsDep, session: SessionDep) -> dict:
+    """Run the engine over the collection again (e.g. after lexicon changes); decisions are kept."""
+    with repository.write_transaction(session):
+        found = repository.find_collection(session, collection)
+        config = settings.engine_config(repository.term_strings(session))
+        stats = repository.recompute_collection(session, found, config)
+    return vars(stats)
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(character if character.isascii() and character.isalnum() else "_" for character in name) or "collection"

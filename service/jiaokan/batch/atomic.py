@@ -1,0 +1,91 @@
+"""Writing files so that a reader (or a restarted run) sees either the old bytes or the new, never a part.
+
+Every output goes to a temporary file in the same directory (so the rename stays on one
+file system), is flushed and fsync'ed, then renamed over its final name with
+`os.replace`, which is atomic on POSIX. A run killed between the two steps leaves a
+temporary file behind; its name starts with `TEMPORARY_PREFIX`, and
+`remove_stale_temporaries` deletes those at the start of the next run.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+#: every temporary file jiaokan writes starts with this (a dot, so listings hide it)
+TEMPORARY_PREFIX = ".jiaokan-tmp-"
+TEMPORARY_SUFFIX = ".part"
+
+
+def write_atomically(
+    path: Path,
+    data: bytes,
+    *,
+    durable: bool = True,
+    before_replace: Callable[[Path], None] | None = None,
+) -> None:
+    """Write ``data`` to ``path`` atomically; with ``durable`` it also survives a power cut.
+
+    ``before_replace`` is called with the finished temporary file just before the
+    rename (the fault-injection tests kill the process there).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX)
+    temporary = Path(temporary_name)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            if durable:
+                os.fsync(stream.fileno())
+        # mkstemp creates 0600 files; outputs get the usual permissions
+        os.chmod(temporary, 0o666 & ~_current_umask())
+        if before_replace is not None:
+            before_replace(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def sync_directory(path: Path) -> None:
+    """fsync a directory so the renames inside it are durable (no-op where unsupported)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one of our temporary files."""
+    return name.startswith(TEMPORARY_PREFIX) and name.endswith(TEMPORARY_SUFFIX)
+
+
+def remove_stale_temporaries(root: Path) -> list[Path]:
+    """Delete the temporary files an interrupted run left under ``root``; returns them."""
+    removed = []
+    if not root.is_dir():
+        return removed
+    for directory, _subdirectories, names in os.walk(root):
+        for name in names:
+            if is_temporary(name):
+                stale = Path(directory, name)
+                stale.unlink(missing_ok=True)
+                removed.append(stale)
+    return sorted(removed)
+
+
+@functools.cache
+def _current_umask() -> int:
+    # os.umask can only be read by setting it; read it once, the umask of a run does not change
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

@@ -1,0 +1,53 @@
+"""Where a run writes what, under OUTPUT.
+
+::
+
+    OUTPUT/<relative path>                        the cleaned text: UTF-8, no BOM, LF line endings
+    OUTPUT/.jiaokan/edits/<relative path>.jsonl   that file's edits, one JSON object per line:
+                                                  Edit.to_dict() plus "status" ("applied" | "proposed");
+                                                  offsets are into the decoded input with LF line endings
+    OUTPUT/.jiaokan/manifest.jsonl                the finished files (what makes a run resumable)
+    OUTPUT/.jiaokan/summary.json                  the summary of the last run
+    OUTPUT/.jiaokan/lock                          held while a run writes (two runs cannot share OUTPUT)
+
+Only text files get outputs; skipped and failed files are named in the summary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+#: the folder under OUTPUT with everything that is not a cleaned text (hidden, like .git)
+STATE_DIRECTORY = ".jiaokan"
+
+
+@dataclass(frozen=True)
+class OutputLayout:
+    """The paths of one output folder."""
+
+    root: Path
+
+    @property
+    def state(self) -> Path:
+        return self.root / STATE_DIRECTORY
+
+    @property
+    def manifest(self) -> Path:
+        return self.state / "manifest.jsonl"
+
+    @property
+    def summary(self) -> Path:
+        return self.state / "summary.json"
+
+    @property
+    def lock(self) -> Path:
+        return self.state / "lock"
+
+    def text(self, relative_path: str) -> Path:
+        """Where the cleaned text of ``relative_path`` goes."""
+        return self.root.joinpath(*relative_path.split("/"))
+
+    def edits(self, relative_path: str) -> Path:
+        """Where the edits of ``relative_path`` go."""
+        parts = relative_path.split("/")
+        return self.state.joinpath("edits", *parts[:-1], parts[-1] + ".jsonl")

@@ -1,0 +1,119 @@
+"""The run manifest: which files are finished, so a restarted run does only the rest.
+
+``OUTPUT/.jiaokan/manifest.jsonl`` holds one JSON object per finished file (see
+`FinishedFile`). A line is appended only after both outputs of the file are in place,
+in one ``write`` to a file opened for appending, so a process killed at any moment
+leaves whole lines. A torn last line (possible only on a power cut) is ignored.
+
+A record counts as finished on the next run only if it still describes the same
+work — same input bytes, same engine configuration, same corpus (witnesses come from
+the whole folder, so a changed folder can change any file's result) — and the outputs
+on disk still have the bytes it names. That last check also means outputs need not be
+fsync'ed one by one: an output lost in a power cut fails the check and is redone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from jiaokan.batch.atomic import write_atomically
+
+
+def sha256_hex(data: bytes) -> str:
+    """The hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """JSON that is the same bytes for the same value: sorted keys, UTF-8 kept, no spaces."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class FinishedFile:
+    """One finished file: what it was made from, and what was written."""
+
+    relative_path: str
+    input_sha256: str
+    config_fingerprint: str
+    corpus_fingerprint: str
+    encoding: str
+    characters: int
+    output_characters: int
+    text_sha256: str
+    edits_sha256: str
+    #: rule -> {"applied": count, "proposed": count}
+    edits_by_rule: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (one manifest line)."""
+        return asdict(self) | {"edits_by_rule": {rule: dict(counts) for rule, counts in self.edits_by_rule.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "FinishedFile":
+        """The inverse of `to_dict`; raises KeyError/TypeError/ValueError on a malformed record."""
+        return cls(
+            relative_path=str(data["relative_path"]),
+            input_sha256=str(data["input_sha256"]),
+            config_fingerprint=str(data["config_fingerprint"]),
+            corpus_fingerprint=str(data["corpus_fingerprint"]),
+            encoding=str(data["encoding"]),
+            characters=int(data["characters"]),
+            output_characters=int(data["output_characters"]),
+            text_sha256=str(data["text_sha256"]),
+            edits_sha256=str(data["edits_sha256"]),
+            edits_by_rule={
+                str(rule): {"applied": int(counts["applied"]), "proposed": int(counts["proposed"])}
+                for rule, counts in dict(data.get("edits_by_rule") or {}).items()
+            },
+        )
+
+
+class Manifest:
+    """The manifest file of one output folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, FinishedFile]:
+        """The records by relative path (the last line for a path wins); malformed lines are ignored."""
+        records: dict[str, FinishedFile] = {}
+        try:
+            content = self.path.read_bytes()
+        except FileNotFoundError:
+            return records
+        for line in content.split(b"\n"):
+            record = _parse_line(line)
+            if record is not None:
+                records[record.relative_path] = record
+        return records
+
+    def rewrite(self, records: Iterable[FinishedFile]) -> None:
+        """Replace the manifest with ``records``, sorted, atomically (drops stale and torn lines)."""
+        ordered = sorted(records, key=lambda record: record.relative_path)
+        data = "".join(canonical_json(record.to_dict()) + "\n" for record in ordered).encode("utf-8")
+        write_atomically(self.path, data, durable=False)
+
+    def append(self, record: FinishedFile) -> None:
+        """Add one record with a single append (whole lines survive a kill)."""
+        line = (canonical_json(record.to_dict()) + "\n").encode("utf-8")
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            written = os.write(descriptor, line)
+            while written < len(line):  # only on unusual file systems; keep the line whole anyway
+                written += os.write(descriptor, line[written:])
+        finally:
+            os.close(descriptor)
+
+
+def _parse_line(line: bytes) -> FinishedFile | None:
+    if not line.strip():
+        return None
+    try:
+        return FinishedFile.from_dict(json.loads(line))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

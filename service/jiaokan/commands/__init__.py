@@ -1,0 +1,1 @@
+"""The subcommands of the `jiaokan` command, one module each (see `jiaokan.cli`)."""

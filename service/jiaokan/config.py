@@ -1,0 +1,142 @@
+"""The engine's one frozen configuration: rule switches, the auto-apply policy, tuning.
+
+Every rule has a name; that name is its switch here, its tag on every edit and the
+word a reviewer sees. `EngineConfig.from_options` builds a config from the loose
+options of an API call or a command line and refuses unknown names and bad values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping
+
+from jiaokan.errors import ConfigError
+
+#: every rule, by stage, in the order they run; each is a switch of `EngineConfig.rules`
+NORMALISATION_RULES = (
+    "strip_markup",
+    "join_broken_paragraphs",
+    "strip_trailing_spaces",
+    "remove_stray_spaces",
+    "widen_punctuation",
+    "unify_ellipsis",
+    "unify_dash",
+    "convert_traditional",
+)
+CONSENSUS_RULES = (
+    "majority_reading",
+    "lexicon_reading",
+    "replaced_block",
+)
+REPAIR_RULES = (
+    "drop_repeated_sentence",
+    "remove_doubled_character",
+    "match_domain_term",
+    "fix_lookalike",
+)
+ALL_RULES = NORMALISATION_RULES + CONSENSUS_RULES + REPAIR_RULES
+
+
+class FrozenMapping(dict):
+    """A dict that refuses changes (unlike MappingProxyType it pickles, for worker processes)."""
+
+    def _refuse(self, *arguments, **keywords):
+        raise TypeError("engine configuration is frozen; use dataclasses.replace or EngineConfig.from_options")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FrozenMapping, (dict(self),))
+
+
+def _all_rules_on() -> Mapping[str, bool]:
+    return FrozenMapping({name: True for name in ALL_RULES})
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What the engine does and which of its edits apply without review."""
+
+    #: rule name -> enabled; a disabled rule proposes nothing
+    rules: Mapping[str, bool] = field(default_factory=_all_rules_on)
+    #: edits at or above this confidence are applied automatically, the rest are proposals
+    auto_apply_threshold: float = 0.9
+    #: per-rule override of `auto_apply_threshold` (1.01 never auto-applies)
+    rule_thresholds: Mapping[str, float] = field(default_factory=FrozenMapping)
+    #: extra domain terms on top of the lexicon files (e.g. from the service's lexicon table)
+    extra_terms: tuple[str, ...] = ()
+    #: character n-gram length of the witness index
+    ngram_size: int = 8
+    #: keep one n-gram in this many (chosen by hash, so every copy keeps the same ones)
+    ngram_sampling: int = 4
+    #: n-grams found in more documents than this are boilerplate, not evidence
+    max_ngram_documents: int = 40
+    #: a shared passage needs at least this many matching n-grams ...
+    min_anchors: int = 3
+    #: ... and this many characters
+    min_passage_length: int = 24
+    #: anchors further apart than this start a new passage
+    max_anchor_gap: int = 160
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.rules) - set(ALL_RULES))
+        if unknown:
+            raise ConfigError(f"unknown rule(s): {', '.join(unknown)}; known: {', '.join(ALL_RULES)}")
+        unknown = sorted(set(self.rule_thresholds) - set(ALL_RULES))
+        if unknown:
+            raise ConfigError(f"unknown rule(s) in rule_thresholds: {', '.join(unknown)}")
+        for name, value in [("auto_apply_threshold", self.auto_apply_threshold), *self.rule_thresholds.items()]:
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.01:
+                raise ConfigError(f"threshold {name} must be a number from 0 to 1.01, got {value!r}")
+        if self.ngram_size < 3 or self.ngram_sampling < 1 or self.min_anchors < 1:
+            raise ConfigError("ngram_size must be at least 3, ngram_sampling and min_anchors at least 1")
+        # fill in rules not named so a partial mapping means "the others keep their default"
+        merged = {name: True for name in ALL_RULES} | {name: bool(on) for name, on in self.rules.items()}
+        object.__setattr__(self, "rules", FrozenMapping(merged))
+        object.__setattr__(self, "rule_thresholds", FrozenMapping(self.rule_thresholds))
+        object.__setattr__(self, "extra_terms", tuple(sorted(set(self.extra_terms))))
+
+    def enabled(self, rule: str) -> bool:
+        """Whether ``rule`` may propose edits."""
+        return self.rules.get(rule, False)
+
+    def applies_automatically(self, rule: str, confidence: float) -> bool:
+        """The policy: does an edit of ``rule`` with ``confidence`` apply without review?"""
+        return confidence >= self.rule_thresholds.get(rule, self.auto_apply_threshold)
+
+    def fingerprint(self) -> str:
+        """A stable digest of everything that changes results (for resumable runs)."""
+        import hashlib
+        import json
+
+        payload = {f.name: getattr(self, f.name) for f in fields(self)}
+        payload["rules"] = dict(payload["rules"])
+        payload["rule_thresholds"] = dict(payload["rule_thresholds"])
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None, base: "EngineConfig | None" = None) -> "EngineConfig":
+        """A config from loose options: ``{"rules": {"fix_lookalike": false}, "auto_apply_threshold": 0.95, ...}``."""
+        base = base or cls()
+        if not options:
+            return base
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ConfigError(f"unknown option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        changes = dict(options)
+        if "rules" in changes:
+            if not isinstance(changes["rules"], Mapping):
+                raise ConfigError("option rules must map rule names to true or false")
+            changes["rules"] = dict(base.rules) | dict(changes["rules"])
+        if "extra_terms" in changes:
+            terms = changes["extra_terms"]
+            if not isinstance(terms, (list, tuple)) or not all(isinstance(term, str) for term in terms):
+                raise ConfigError("option extra_terms must be a list of strings")
+            changes["extra_terms"] = tuple(terms)
+        try:
+            return replace(base, **changes)
+        except TypeError as error:
+            raise ConfigError(str(error)) from error
+
+
+DEFAULT_CONFIG = EngineConfig()

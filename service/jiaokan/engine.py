@@ -1,0 +1,49 @@
+"""The engine's entry points: one text (with optional witnesses) or a corpus of named documents.
+
+Pipeline per corpus: find the witnesses of every passage (`jiaokan.witnesses`), collate
+each document against them (`jiaokan.consensus`), repair what single copies leave
+(`jiaokan.repair`, helped by terms the corpus confirmed), normalise (`jiaokan.normalise`),
+and let the policy of `EngineConfig` decide what applies automatically.
+"""
+from __future__ import annotations
+
+from typing import Callable, Collection, Iterable, Mapping
+
+from jiaokan.config import DEFAULT_CONFIG, EngineConfig
+from jiaokan.errors import InputError
+from jiaokan.result import Correction
+
+ProgressCallback = Callable[[str, Correction], None]
+
+
+def correct_text(text: str, witnesses: Iterable[str] = (), *, config: EngineConfig = DEFAULT_CONFIG) -> Correction:
+    """Correct ``text``; ``witnesses`` are other copies (whole texts that may also carry other matter)."""
+    documents = {"text": text} | {f"witness-{index + 1}": witness for index, witness in enumerate(witnesses)}
+    return correct_corpus(documents, config=config, only=["text"])["text"]
+
+
+def correct_corpus(
+    documents: Mapping[str, str],
+    *,
+    config: EngineConfig = DEFAULT_CONFIG,
+    only: Collection[str] | None = None,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Correction]:
+    """Correct every document (or those named in ``only``), each using all the others as witnesses.
+
+    The result does not depend on the order of ``documents``. ``progress`` is called in
+    this process with each finished document, in name order when ``workers`` is 1.
+    """
+    _check_documents(documents)
+    from jiaokan.pipeline import run_corpus
+
+    return run_corpus(documents, config=config, only=only, workers=workers, progress=progress)
+
+
+def _check_documents(documents: Mapping[str, str]) -> None:
+    for name, text in documents.items():
+        if not isinstance(name, str) or not name:
+            raise InputError("every document needs a non-empty name")
+        if not isinstance(text, str):
+            raise InputError(f"document {name!r} is not text")

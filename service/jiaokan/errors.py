@@ -1,0 +1,25 @@
+"""jiaokan's exceptions, in one place: the CLI and the HTTP layer turn each into a clear message."""
+
+
+class JiaokanError(Exception):
+    """Base of every error jiaokan raises on purpose."""
+
+
+class InputError(JiaokanError):
+    """The input cannot be used (not text, unknown encoding, empty name, ...)."""
+
+
+class EditConflictError(JiaokanError):
+    """Edits that do not fit their text: outside it, not matching it, or overlapping."""
+
+
+class ConfigError(JiaokanError):
+    """An engine or service setting with an unusable value."""
+
+
+class ResourceError(JiaokanError):
+    """A lexicon or model file is missing or malformed."""
+
+
+class NotFoundError(JiaokanError):
+    """A stored document, proposal or term that does not exist."""

@@ -1,0 +1,320 @@
+"""Normalisation: named rules that fix layout and typography, each change an `Edit`.
+
+Each rule is a small function ``rule(text) -> list[Edit]`` over the original text,
+registered under its name in `RULES`; the name is its switch in `EngineConfig.rules`
+and the tag on its edits. Rules only touch whitespace, markup and punctuation (and,
+for documents that are simplified overall, stray traditional characters), so running
+the rules again on their own output proposes nothing (idempotence is tested).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Callable
+
+from jiaokan.config import NORMALISATION_RULES, EngineConfig
+from jiaokan.edits import NORMALISATION, Edit, resolve_overlaps
+from jiaokan.script import (
+    CHINESE_PUNCTUATION,
+    COMPARISON_FOLD,
+    HAN,
+    SENTENCE_PUNCTUATION,
+    TERMINAL_PUNCTUATION,
+    WIDE_PUNCTUATION,
+    han_count,
+    is_chinese_context,
+    is_han,
+)
+
+Rule = Callable[[str], list[Edit]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(function: Rule) -> Rule:
+    """Register ``function`` under its own name."""
+    RULES[function.__name__] = function
+    return function
+
+
+def _edit(text: str, start: int, end: int, replacement: str, rule_name: str, confidence: float, **evidence) -> Edit:
+    return Edit(start, end, text[start:end], replacement, rule_name, NORMALISATION, confidence, {"rule": rule_name, **evidence})
+
+
+# ---------------------------------------------------------------- markup residue
+
+_HEADING_MARK = re.compile(r"^[ \t]*(#{1,6}[ \t]+)", re.MULTILINE)
+_EMPHASIS_MARK = re.compile(r"\*{2,3}|(?<![A-Za-z0-9_])_{2,3}(?![A-Za-z0-9_])")
+_LIST_BULLET = re.compile(r"^[ \t]*([*+][ \t]+)(?=" + HAN + ")", re.MULTILINE)
+
+
+@rule
+def strip_markup(text: str) -> list[Edit]:
+    """Remove markdown residue: heading marks (##), emphasis (**), bullets before Chinese."""
+    edits = [
+        _edit(text, match.start(1), match.end(1), "", "strip_markup", 0.97, markup=match.group(1).strip())
+        for pattern in (_HEADING_MARK, _LIST_BULLET)
+        for match in pattern.finditer(text)
+    ]
+    edits += [_edit(text, match.start(), match.end(), "", "strip_markup", 0.97, markup=match.group()) for match in _EMPHASIS_MARK.finditer(text)]
+    return edits
+
+
+# ---------------------------------------------------------------- spaces
+
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]+$", re.MULTILINE)
+
+
+@rule
+def strip_trailing_spaces(text: str) -> list[Edit]:
+    """Remove spaces at the end of a line (column wrap, markdown hard breaks)."""
+    return [_edit(text, match.start(), match.end(), "", "strip_trailing_spaces", 0.98) for match in _TRAILING_SPACE.finditer(text)]
+
+
+_INNER_SPACE = re.compile(r"(?<=\S)[ \u00a0\u3000]+(?=\S)")
+#: Chinese marks that never take a space on either side (opening brackets and quotes may: "电 《")
+_SPACE_FREE_MARKS = "，。、；：！？）》”’"
+_NUMBERED_HEADING = re.compile(r"第[一二三四五六七八九十百千零〇\d]+[条章节款篇部]$")
+
+
+@rule
+def remove_stray_spaces(text: str) -> list[Edit]:
+    """Remove a space that splits a word in prose ("科学论 坛") or sits beside Chinese punctuation.
+
+    Only in lines that read as prose (they carry sentence punctuation), and only where
+    the characters either side form a word, so the spaces of bylines, headlines and
+    "第八条 党的..." stay.
+    """
+    edits = []
+    for line_match in re.finditer(r"[^\n]+", text):
+        line = line_match.group()
+        if not _is_prose(line):
+            continue
+        for match in _INNER_SPACE.finditer(line):
+            if _is_stray_space(line, match.start(), match.end()):
+                start = line_match.start() + match.start()
+                edits.append(_edit(text, start, start + len(match.group()), "", "remove_stray_spaces", 0.95))
+    return edits
+
+
+def _is_stray_space(line: str, start: int, end: int) -> bool:
+    before, after = line[start - 1], line[end]
+    if before in _SPACE_FREE_MARKS or after in _SPACE_FREE_MARKS:
+        return is_chinese_context(before) and is_chinese_context(after)
+    if not (is_han(before) and is_han(after)) or _NUMBERED_HEADING.search(line[:start]):
+        return False
+    return _forms_word(_tail(line[:start]), _head(line[end:]))
+
+
+def _is_prose(line: str) -> bool:
+    return han_count(line) >= 12 and any(mark in line for mark in SENTENCE_PUNCTUATION + ",;")
+
+
+def _tail(text: str, size: int = 4) -> str:
+    """The last Han characters before a break (markup and spaces ignored)."""
+    return "".join(re.findall(HAN, text[-size * 3:]))[-size:]
+
+
+def _head(text: str, size: int = 4) -> str:
+    """The first Han characters after a break."""
+    return "".join(re.findall(HAN, text[:size * 3]))[:size]
+
+
+def _forms_word(left: str, right: str) -> bool:
+    """Whether a dictionary word or domain term spans the junction of ``left`` and ``right``."""
+    from jiaokan.resources import load_resources  # lazy: the word list is big
+
+    resources = load_resources()
+    joined = left + right
+    return any(
+        start < len(left) < end and resources.is_known_word(joined[start:end])
+        for start in range(len(left))
+        for end in range(len(left) + 1, len(joined) + 1)
+    )
+
+
+# ---------------------------------------------------------------- paragraphs
+
+_PARAGRAPH_BREAK = re.compile(r"[ \t\u3000]*\n(?:[ \t\u3000]*\n)*[ \t\u3000]*")
+#: a continuation that ends its sentence within this many characters is the rest of the one before
+_FRAGMENT_LENGTH = 40
+
+
+@rule
+def join_broken_paragraphs(text: str) -> list[Edit]:
+    """Join a paragraph broken mid-sentence ("工\\n\\n业领域").
+
+    What comes before the break must read as an unfinished sentence of prose; and either
+    it ends with ，、, or a word spans the break, or what follows finishes the sentence
+    within a few characters. Headlines and bylines (no sentence punctuation) never join.
+    The decision looks only at text up to the last finished sentence and ignores layout,
+    so joining never changes what the next break looks like (the rule is idempotent).
+    """
+    return [
+        _edit(text, match.start(), match.end(), "", "join_broken_paragraphs", 0.92, joined=text[match.start() - 1] + text[match.end()])
+        for match in _PARAGRAPH_BREAK.finditer(text)
+        if 0 < match.start() and match.end() < len(text) and _is_broken(text, match.start(), match.end())
+    ]
+
+
+_FINISHED_LINE = re.compile("[" + re.escape(TERMINAL_PUNCTUATION) + r".!?:;)\]][ \t\u3000]*\n")
+_WHITESPACE = re.compile(r"\s+")
+_LAYOUT = re.compile(r"[\s#*]+")
+_SENTENCE_END = re.compile("[。！？!?]")
+#: how far back an unfinished sentence is looked at
+_LOOKBACK = 400
+
+
+def _is_broken(text: str, start: int, end: int) -> bool:
+    before, after = text[start - 1].translate(COMPARISON_FOLD), text[end].translate(COMPARISON_FOLD)
+    if before in TERMINAL_PUNCTUATION or before in "\"'*#])":
+        return False
+    window_start = max(0, start - _LOOKBACK)
+    boundaries = [match.end() for match in _FINISHED_LINE.finditer(text, window_start, start)]
+    unfinished = _LAYOUT.sub("", text[boundaries[-1] if boundaries else window_start:start])
+    if not _reads_as_prose(unfinished):
+        return False
+    if before in "，、,":
+        return is_han(after) or after.isdigit() or after in "“"
+    if not (is_han(before) or before.isdigit()) or not (is_han(after) or after.isdigit()):
+        return False
+    rest = _WHITESPACE.sub("", text[end:end + 3 * _FRAGMENT_LENGTH])
+    sentence_end = _SENTENCE_END.search(rest)
+    finishes_soon = sentence_end is not None and sentence_end.start() < _FRAGMENT_LENGTH
+    return finishes_soon or _forms_word(_tail(unfinished), _head(rest))
+
+
+def _reads_as_prose(unfinished: str) -> bool:
+    """An unfinished sentence has clause punctuation; headlines and bylines have none
+    (a colon is no sign: headlines use it, "马克龙：法中肩负共同责任")."""
+    return han_count(unfinished) >= 4 and any(mark in unfinished for mark in "，、；,;")
+
+
+# ---------------------------------------------------------------- punctuation
+
+def _neighbour(text: str, index: int, step: int) -> str:
+    """The nearest character from ``index`` in direction ``step`` that is neither a space
+    nor a half-width mark (so "科,," widens both commas, as the second pass would)."""
+    while 0 <= index < len(text):
+        if text[index] not in " \t\u00a0." and text[index] not in WIDE_PUNCTUATION:
+            return text[index]
+        index += step
+    return ""
+
+
+@rule
+def widen_punctuation(text: str) -> list[Edit]:
+    """Half-width , : ; ! ? ( ) and sentence-final . in Chinese text become full-width;
+    3.5, 1,000, 12:30, G60 and English stay as they are."""
+    edits = []
+    for index, character in enumerate(text):
+        if character not in WIDE_PUNCTUATION and character != ".":
+            continue
+        before, after = _neighbour(text, index - 1, -1), _neighbour(text, index + 1, 1)
+        if before.isdigit() and after.isdigit():
+            continue
+        if character == ".":
+            if text[index + 1:index + 2] in (".", "…") or text[index - 1:index] in (".", "…"):
+                continue  # part of an ellipsis: unify_ellipsis's business
+            if not (is_han(before) or (before and before in "”’）")) or after.isascii() and after.isalnum():
+                continue
+            replacement = "。"
+        elif character in "()":
+            if not _chinese_parenthesis(text, index):
+                continue
+            replacement = WIDE_PUNCTUATION[character]
+        else:
+            if not (is_chinese_context(before) or (is_chinese_context(after) and not (before.isascii() and before.isalnum()))):
+                continue
+            replacement = WIDE_PUNCTUATION[character]
+        end = index + 1
+        while end < len(text) and text[end] == " " and character not in "(":
+            end += 1  # "， " : the space after an ASCII comma goes with it
+        if end >= len(text) or text[end] == "\n":
+            end = index + 1  # spaces ending a line are strip_trailing_spaces' business
+        edits.append(_edit(text, index, end, replacement, "widen_punctuation", 0.97))
+    return edits
+
+
+def _chinese_parenthesis(text: str, index: int) -> bool:
+    """A parenthesis whose pair sits in Chinese context (outside or inside)."""
+    line_start = text.rfind("\n", 0, index) + 1
+    line_end = text.find("\n", index)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[index] == "(":
+        close = text.find(")", index, line_end)
+        if close < 0:
+            close = text.find("）", index, line_end)
+        if close < 0:
+            return False
+        open_index, close_index = index, close
+    else:
+        open_index = max(text.rfind("(", line_start, index), text.rfind("（", line_start, index))
+        if open_index < 0:
+            return False
+        open_index, close_index = open_index, index
+    outside = _neighbour(text, open_index - 1, -1) + _neighbour(text, close_index + 1, 1)
+    inside = text[open_index + 1:close_index]
+    return any(is_chinese_context(character) for character in outside) or han_count(inside) > 0
+
+
+_ELLIPSIS_VARIANT = re.compile(r"(?:\.{3,}|。{3,}|．{3,}|…{3,}|(?<!…)…(?!…)|⋯+)")
+
+
+@rule
+def unify_ellipsis(text: str) -> list[Edit]:
+    """"....." "…………" "。。。" "…" in Chinese text become ……."""
+    edits = []
+    for match in _ELLIPSIS_VARIANT.finditer(text):
+        before, after = _neighbour(text, match.start() - 1, -1), _neighbour(text, match.end(), 1)
+        if is_chinese_context(before) or is_chinese_context(after):
+            edits.append(_edit(text, match.start(), match.end(), "……", "unify_ellipsis", 0.96))
+    return edits
+
+
+_DASH_VARIANT = re.compile(r"(?<![—―])(?:—|―{1,2}|－{2}|-{2,3})(?![—―])")
+
+
+@rule
+def unify_dash(text: str) -> list[Edit]:
+    """A lone — or doubled hyphens between Chinese characters become the Chinese dash ——."""
+    edits = []
+    for match in _DASH_VARIANT.finditer(text):
+        before, after = _neighbour(text, match.start() - 1, -1), _neighbour(text, match.end(), 1)
+        if (is_han(before) or (before and before in "”」")) and (is_han(after) or (after and after in "“「")) or (match.start() == 0 or text[match.start() - 1] == "\n") and is_han(after):
+            edits.append(_edit(text, match.start(), match.end(), "——", "unify_dash", 0.93))
+    return edits
+
+
+# ---------------------------------------------------------------- traditional -> simplified
+
+#: a document with more traditional-only characters than this share is traditional, left alone
+TRADITIONAL_SHARE_LIMIT = 0.05
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc  # lazy: only documents with Han text need it
+
+    return opencc.OpenCC("t2s")
+
+
+@rule
+def convert_traditional(text: str) -> list[Edit]:
+    """Stray traditional characters in a simplified document become simplified (opencc t2s)."""
+    converted = _converter().convert(text)
+    if converted == text or len(converted) != len(text):
+        return []
+    changed = [index for index, (old, new) in enumerate(zip(text, converted)) if old != new]
+    if len(changed) > TRADITIONAL_SHARE_LIMIT * max(han_count(text), 1):
+        return []
+    return [_edit(text, index, index + 1, converted[index], "convert_traditional", 0.95, converter="opencc t2s") for index in changed]
+
+
+# ---------------------------------------------------------------- running the rules
+
+def normalise(text: str, config: EngineConfig) -> list[Edit]:
+    """Every enabled normalisation rule's edits over ``text``; where two touch the same
+    characters, the rule earlier in `NORMALISATION_RULES` wins."""
+    order = {name: position for position, name in enumerate(NORMALISATION_RULES)}
+    edits = [edit for name in NORMALISATION_RULES if config.enabled(name) for edit in RULES[name](text)]
+    return resolve_overlaps(edits, lambda edit: order[edit.rule])

@@ -1,0 +1,326 @@
+"""Single-copy repair: what one copy's text, the lexicon and the word model can fix alone.
+
+Precision first: each rule needs positive evidence that the text is wrong (a sentence
+printed twice in a row; a doubled character that no word explains; a string one
+look-alike character away from a domain term, a term the corpus confirmed, or a
+frequent word, where the string itself is no word) and that the fix is right.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+
+from jiaokan.config import EngineConfig
+from jiaokan.consensus import ConfirmedTerm
+from jiaokan.edits import REPAIR, Edit
+from jiaokan.resources import Resources
+from jiaokan.script import HAN_PATTERN
+from jiaokan.textview import TextView, build_view
+
+#: look-alikes less similar than this are not considered
+MINIMUM_SIMILARITY = 0.5
+#: frequent words whose look-alike variants are searched for (two-character words need more)
+WORD_FREQUENCY_FLOOR = {2: 2000, 3: 50, 4: 20}
+#: a look-alike fix must raise the local segmentation log-probability by this much
+LOOKALIKE_MARGIN = 4.0
+#: characters of context either side for local word scoring
+CONTEXT = 4
+#: measure words after 一 that double ("一批批", "一个个")
+_REPEATABLE_AFTER_ONE = re.compile(r"一(.)\1")
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]+[”’」』]?")
+
+
+def repair(name: str, text: str, resources: Resources, config: EngineConfig, confirmed: Mapping[str, ConfirmedTerm]) -> list[Edit]:
+    """Every enabled single-copy rule's edits over ``text`` (they may overlap; the pipeline resolves)."""
+    edits: list[Edit] = []
+    if config.enabled("drop_repeated_sentence"):
+        edits += drop_repeated_sentence(text)
+    view = build_view(text)
+    if config.enabled("remove_doubled_character"):
+        edits += remove_doubled_character(view, resources)
+    if config.enabled("match_domain_term"):
+        edits += match_domain_term(view, resources, confirmed)
+    if config.enabled("fix_lookalike"):
+        edits += fix_lookalike(view, resources)
+    return edits
+
+
+def _edit(text: str, start: int, end: int, replacement: str, rule: str, confidence: float, **evidence) -> Edit:
+    return Edit(start, end, text[start:end], replacement, rule, REPAIR, round(confidence, 4), {"rule": rule, **evidence})
+
+
+# ---------------------------------------------------------------- repeated sentences
+
+def drop_repeated_sentence(text: str) -> list[Edit]:
+    """A sentence printed again right after itself (OCR of a repeated block) is dropped."""
+    edits = []
+    previous = None
+    for match in _SENTENCE.finditer(text):
+        sentence = match.group().strip()
+        if previous is not None and sentence == previous[0] and len(HAN_PATTERN.findall(sentence)) >= 8 and text[previous[1]:match.start()].strip() == "":
+            edits.append(_edit(text, previous[1], match.end(), "", "drop_repeated_sentence", 0.96, repeated=sentence))
+        else:
+            previous = (sentence, match.end())
+            continue
+        previous = (sentence, match.end())
+    return edits
+
+
+# ---------------------------------------------------------------- doubled characters
+
+def remove_doubled_character(view: TextView, resources: Resources) -> list[Edit]:
+    """建档立卡卡 -> 建档立卡, but never 缓缓, 实实在在, 一批批, or 务会|会议 across a word boundary."""
+    units = view.units
+    edits = []
+    for index in range(1, len(units)):
+        if units[index] != units[index - 1] or not HAN_PATTERN.match(units[index]):
+            continue
+        if _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
+            continue
+        bridging = _bridging_word(units, index, resources)
+        if _reduplication_is_word(units, index, resources, bridging):
+            continue
+        if _second_copy_starts_word(units, index, resources) and not bridging:
+            continue  # 部|部长, 务会|会议: a word boundary, not a doubling
+        confidence = _doubling_confidence(units, index, resources)
+        if confidence is None:
+            continue
+        start, end = view.starts[index], view.ends[index]
+        edits.append(_edit(view.original, start, end, "", "remove_doubled_character", confidence, context=units[max(0, index - CONTEXT):index + CONTEXT + 1]))
+    return edits
+
+
+#: a two-character reduplication (缓缓, 声声) this frequent is a word, unless removing a copy forms one
+REDUPLICATION_FREQUENCY = 50
+
+
+def _reduplication_is_word(units: str, index: int, resources: Resources, bridging: bool) -> bool:
+    """Whether a known word contains both copies: one of three or more characters
+    (实实在在), or a frequent pair (缓缓, 声声) where no word bridges the gap without it."""
+    longest = max(resources.words.longest, resources.lexicon.longest)
+    for start in range(max(0, index - longest + 1), index):
+        for end in range(index + 1, min(len(units), start + longest) + 1):
+            word = units[start:end]
+            if end - start >= 3 and resources.is_known_word(word):
+                return True
+            if end - start == 2 and not bridging and (word in resources.lexicon or resources.words.frequency(word) >= REDUPLICATION_FREQUENCY):
+                return True
+    return False
+
+
+def _second_copy_starts_word(units: str, index: int, resources: Resources) -> bool:
+    return any(resources.is_known_word(units[index:end]) for end in range(index + 2, min(len(units), index + resources.words.longest) + 1))
+
+
+def _bridging_word(units: str, index: int, resources: Resources) -> bool:
+    """Whether, without the second copy, one known word spans both neighbours (中小|小学 -> 中小学)."""
+    repaired = units[:index] + units[index + 1:]
+    longest = resources.words.longest
+    return any(
+        resources.is_known_word(repaired[start:end])
+        for start in range(max(0, index - longest + 1), index - 1)
+        for end in range(index + 1, min(len(repaired), start + longest) + 1)
+    )
+
+
+def _doubling_confidence(units: str, index: int, resources: Resources) -> float | None:
+    """Confidence that one copy is spurious: after removing it, the character and both its
+    neighbours sit inside words, and the text reads better."""
+    left = units[max(0, index - 1 - CONTEXT):index]
+    right = units[index + 1:index + 1 + CONTEXT]
+    if not left[:-1] or not right or not _all_han(left + right):
+        return None
+    repaired = left + right
+    _, words = resources.words.segment(repaired)
+    junction = len(left) - 1
+    if not all(_inside_word(words, position) for position in (junction - 1, junction, junction + 1)):
+        return None
+    gain = resources.words.segmentation_score(repaired) - resources.words.segmentation_score(left + units[index] + right)
+    if gain <= 0:
+        return None
+    return min(0.97, 0.85 + gain / 100)
+
+
+def _all_han(text: str) -> bool:
+    return all(HAN_PATTERN.match(character) for character in text)
+
+
+def _inside_word(words: list[str], position: int) -> bool:
+    """Whether ``position`` of the segmented text falls in a word of two or more characters."""
+    offset = 0
+    for word in words:
+        if offset <= position < offset + len(word):
+            return len(word) >= 2
+        offset += len(word)
+    return True  # beyond the context: not our concern
+
+
+# ---------------------------------------------------------------- domain terms
+
+@dataclass(frozen=True)
+class _Target:
+    term: str
+    source: str
+    kind: str  # "confirmed" | "lookalike" | "dropped"
+    similarity: float
+
+
+def match_domain_term(view: TextView, resources: Resources, confirmed: Mapping[str, ConfirmedTerm]) -> list[Edit]:
+    """A string one look-alike away from a domain term, or a variant that several copies
+    elsewhere in the corpus corrected, becomes the term."""
+    variants = dict(_lexicon_variants(resources))
+    for variant, term in sorted(confirmed.items()):
+        variants[variant] = _Target(term.term, f"confirmed by {term.copies} copies in {term.document}", "confirmed", 1.0)
+    if not variants:
+        return []
+    automaton = _automaton(tuple(sorted(variants)))
+    edits = []
+    for end_index, variant in automaton.iter(view.units):
+        start_index = end_index - len(variant) + 1
+        target = variants[variant]
+        if _inside_longer_word(view.units, start_index, end_index + 1, resources) or _term_nearby(view.units, start_index, end_index + 1, target.term):
+            continue
+        confidence = {"confirmed": 0.95, "lookalike": 0.7 + 0.3 * target.similarity, "dropped": 0.8}[target.kind]
+        edits.append(_term_edit(view, start_index, end_index + 1, target, confidence))
+    return [edit for edit in edits if edit is not None]
+
+
+@lru_cache(maxsize=4)
+def _lexicon_variants(resources: Resources) -> dict[str, _Target]:
+    """variant -> domain term, for look-alike substitutions and (long terms) dropped characters."""
+    variants: dict[str, _Target] = {}
+    for term in sorted(resources.lexicon.terms):
+        if len(term) < 3 or not _all_han(term):
+            continue
+        source = resources.lexicon.source(term)
+        for position, character in enumerate(term):
+            for lookalike, similarity in resources.lookalikes.of(character).items():
+                if similarity < MINIMUM_SIMILARITY:
+                    continue
+                variant = term[:position] + lookalike + term[position + 1:]
+                if not resources.is_known_word(variant):
+                    _keep_best(variants, variant, _Target(term, source, "lookalike", similarity))
+            if len(term) >= 5 and 0 < position < len(term) - 1:
+                variant = term[:position] + term[position + 1:]
+                if not resources.is_known_word(variant):
+                    _keep_best(variants, variant, _Target(term, source, "dropped", 0.0))
+    return variants
+
+
+def _keep_best(variants: dict[str, _Target], variant: str, target: _Target) -> None:
+    current = variants.get(variant)
+    if current is None or (target.similarity, target.term) > (current.similarity, current.term):
+        variants[variant] = target
+
+
+@lru_cache(maxsize=8)
+def _automaton(patterns: tuple[str, ...]):
+    import ahocorasick  # lazy; installed with pycorrector
+
+    automaton = ahocorasick.Automaton()
+    for pattern in patterns:
+        automaton.add_word(pattern, pattern)
+    automaton.make_automaton()
+    return automaton
+
+
+def _inside_longer_word(units: str, start: int, end: int, resources: Resources) -> bool:
+    """Whether a known word crosses an edge of the match (模式运行 is no misread 试运行)."""
+    longest = resources.words.longest
+    for edge in (start, end):
+        for word_start in range(max(0, edge - longest + 1), edge):
+            for word_end in range(edge + 1, min(len(units), word_start + longest) + 1):
+                if resources.is_known_word(units[word_start:word_end]):
+                    return True
+    return False
+
+
+def _term_nearby(units: str, start: int, end: int, term: str) -> bool:
+    """Whether the term itself is already there (a dropped-character variant is a substring of it)."""
+    return term in units[max(0, start - len(term)):end + len(term)]
+
+
+def _term_edit(view: TextView, start: int, end: int, target: _Target, confidence: float) -> Edit | None:
+    found = view.units[start:end]
+    term = target.term
+    # the smallest differing stretch, kept inside the view units so layout between them stays
+    prefix = 0
+    while prefix < min(len(found), len(term)) and found[prefix] == term[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(found), len(term)) - prefix and found[-1 - suffix] == term[-1 - suffix]:
+        suffix += 1
+    first, last = start + prefix, end - suffix
+    replacement = term[prefix:len(term) - suffix]
+    if first < last:
+        span_start, span_end = view.starts[first], view.ends[last - 1]
+    else:
+        span_start = span_end = view.ends[first - 1]
+    return _edit(view.original, span_start, span_end, replacement, "match_domain_term", confidence, term=term, found=found, source=target.source, match=target.kind)
+
+
+# ---------------------------------------------------------------- look-alike characters
+
+def fix_lookalike(view: TextView, resources: Resources) -> list[Edit]:
+    """A character that forms no word, one look-alike away from forming a frequent word with
+    a neighbour, where the whole stretch then reads much better (人住 -> 入住)."""
+    variants = _word_variants(resources)
+    units = view.units
+    edits = []
+    for length in sorted({len(variant) for variant in variants}):
+        for start in range(0, len(units) - length + 1):
+            candidate = variants.get(units[start:start + length])
+            if candidate is None:
+                continue
+            position, replacement, word, similarity = candidate
+            index = start + position
+            gain = _lookalike_gain(units, index, replacement, resources)
+            if gain < LOOKALIKE_MARGIN:
+                continue
+            confidence = min(0.95, 0.5 + similarity * 0.3 + gain / 40)
+            edits.append(_edit(view.original, view.starts[index], view.ends[index], replacement, "fix_lookalike", confidence, word=word, lookalike_similarity=similarity, gain=round(gain, 2)))
+    return edits
+
+
+@lru_cache(maxsize=2)
+def _word_variants(resources: Resources) -> dict[str, tuple[int, str, str, float]]:
+    """variant -> (position, right character, word, similarity) for frequent words."""
+    variants: dict[str, tuple[int, str, str, float]] = {}
+    for word, frequency in resources.words.frequencies.items():
+        floor = WORD_FREQUENCY_FLOOR.get(len(word))
+        if floor is None or frequency < floor or not _all_han(word):
+            continue
+        for position, character in enumerate(word):
+            for lookalike, similarity in resources.lookalikes.of(character).items():
+                if similarity < MINIMUM_SIMILARITY:
+                    continue
+                variant = word[:position] + lookalike + word[position + 1:]
+                if variant in resources.words.frequencies:
+                    continue
+                current = variants.get(variant)
+                if current is None or (resources.words.frequency(word), similarity) > (resources.words.frequency(current[2]), current[3]):
+                    variants[variant] = (position, character, word, similarity)
+    return variants
+
+
+def _lookalike_gain(units: str, index: int, replacement: str, resources: Resources) -> float:
+    left = units[max(0, index - CONTEXT):index]
+    right = units[index + 1:index + 1 + CONTEXT]
+    if any(_inside_word_with(units, index, resources) for _ in (0,)):
+        return -math.inf
+    before = resources.words.segmentation_score(left + units[index] + right)
+    after = resources.words.segmentation_score(left + replacement + right)
+    return after - before
+
+
+def _inside_word_with(units: str, index: int, resources: Resources) -> bool:
+    """Whether the character already belongs to a known word with a neighbour."""
+    longest = resources.words.longest
+    for start in range(max(0, index - longest + 1), index + 1):
+        for end in range(max(index + 1, start + 2), min(len(units), start + longest) + 1):
+            if resources.is_known_word(units[start:end]):
+                return True
+    return False

@@ -1,0 +1,220 @@
+"""The engine's knowledge: word frequencies, the domain lexicon and the look-alike table.
+
+All of it is loaded lazily, on first use, and cached per process:
+- word frequencies: pycorrector's shipped ``word_freq.txt`` (584k words; jieba's dictionary
+  with more entries), read straight from the installed package's data folder without
+  importing pycorrector (its import takes ~10 s);
+- the domain lexicon: ``lexicons/domain.txt`` plus terms a service or a caller adds;
+- look-alike characters: ``lexicons/lookalike.tsv`` (built from glyph shapes by
+  ``scripts/build_lookalikes.py``) and pycorrector's ``same_stroke.txt`` groups.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from jiaokan.errors import ResourceError
+
+#: domain terms count as words this frequent (they are what the user says is right)
+DOMAIN_TERM_FREQUENCY = 2000
+#: score of a pair that only pycorrector's hand-made same_stroke groups give
+SAME_STROKE_SIMILARITY = 0.6
+
+
+def lexicon_directory() -> Path:
+    """``JIAOKAN_LEXICON_DIR``, else the repository's ``lexicons/``."""
+    configured = os.environ.get("JIAOKAN_LEXICON_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "lexicons"
+
+
+def package_data_directory(package: str) -> Path:
+    """The data folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ResourceError(f"the package {package} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@dataclass(frozen=True, eq=False)
+class WordModel:
+    """Unigram word frequencies with a maximum-probability segmentation (as jieba does)."""
+
+    frequencies: Mapping[str, int]
+    total: int
+    longest: int
+
+    def frequency(self, word: str) -> int:
+        """How often ``word`` occurs in the frequency list (0 if never)."""
+        return self.frequencies.get(word, 0)
+
+    def is_word(self, text: str) -> bool:
+        """A dictionary word of two or more characters."""
+        return len(text) >= 2 and text in self.frequencies
+
+    def log_probability(self, word: str) -> float:
+        """log P(word); unseen words get the probability of a count of 0.5 per character."""
+        count = self.frequencies.get(word, 0)
+        if count <= 0:
+            return math.log(0.5 / self.total) * len(word)
+        return math.log(count / self.total)
+
+    def segmentation_score(self, text: str) -> float:
+        """log P of the most probable segmentation of ``text`` into words."""
+        return self.segment(text)[0]
+
+    def segment(self, text: str) -> tuple[float, list[str]]:
+        """The most probable segmentation and its log probability."""
+        length = len(text)
+        best = [0.0] + [-math.inf] * length
+        back = [0] * (length + 1)
+        for end in range(1, length + 1):
+            for start in range(max(0, end - self.longest), end):
+                piece = text[start:end]
+                if end - start > 1 and piece not in self.frequencies:
+                    continue
+                score = best[start] + self.log_probability(piece)
+                if score > best[end]:
+                    best[end], back[end] = score, start
+        words = []
+        end = length
+        while end > 0:
+            words.append(text[back[end]:end])
+            end = back[end]
+        return best[length], words[::-1]
+
+    def words_around(self, text: str, index: int, *, minimum: int = 2) -> list[tuple[int, int]]:
+        """Spans of dictionary words in ``text`` that contain position ``index``."""
+        spans = []
+        for start in range(max(0, index - self.longest + 1), index + 1):
+            for end in range(max(index + 1, start + minimum), min(len(text), start + self.longest) + 1):
+                if text[start:end] in self.frequencies:
+                    spans.append((start, end))
+        return spans
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    """Domain terms: words the user says are right, with the file they came from."""
+
+    terms: frozenset[str]
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.terms
+
+    @property
+    def longest(self) -> int:
+        """Length of the longest term."""
+        return max((len(term) for term in self.terms), default=0)
+
+    def source(self, term: str) -> str:
+        """Where ``term`` came from (a file name or "user")."""
+        return self.sources.get(term, "user")
+
+
+@dataclass(frozen=True, eq=False)
+class Lookalikes:
+    """Characters that OCR confuses because they look alike, with a similarity 0..1."""
+
+    similar: Mapping[str, Mapping[str, float]]
+
+    def of(self, character: str) -> Mapping[str, float]:
+        """Look-alikes of ``character`` (empty if none)."""
+        return self.similar.get(character, {})
+
+    def similarity(self, first: str, second: str) -> float:
+        """How alike two characters look (0 when the table does not pair them)."""
+        return self.similar.get(first, {}).get(second, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Resources:
+    """Everything the stages consult; compared and hashed by identity, so caches can key on it."""
+
+    words: WordModel
+    lexicon: Lexicon
+    lookalikes: Lookalikes
+
+    def is_known_word(self, text: str) -> bool:
+        """A domain term or a dictionary word of two or more characters."""
+        return text in self.lexicon or self.words.is_word(text)
+
+
+def _read_lines(path: Path) -> Iterable[str]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    yield line
+    except OSError as error:
+        raise ResourceError(f"cannot read {path}: {error}") from error
+
+
+@lru_cache(maxsize=1)
+def load_word_frequencies() -> dict[str, int]:
+    """pycorrector's word_freq.txt (``word count [tag]`` per line)."""
+    path = package_data_directory("pycorrector") / "data" / "word_freq.txt"
+    frequencies: dict[str, int] = {}
+    for line in _read_lines(path):
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            frequencies[parts[0]] = frequencies.get(parts[0], 0) + int(parts[1])
+    if not frequencies:
+        raise ResourceError(f"no word frequencies in {path}")
+    return frequencies
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(extra_terms: tuple[str, ...] = ()) -> Lexicon:
+    """Terms of every ``*.txt`` in the lexicon directory (one per line) plus ``extra_terms``."""
+    sources: dict[str, str] = {}
+    directory = lexicon_directory()
+    for path in sorted(directory.glob("*.txt")) if directory.is_dir() else []:
+        for line in _read_lines(path):
+            term = line.split("\t")[0].strip()
+            if len(term) >= 2:
+                sources.setdefault(term, path.name)
+    for term in extra_terms:
+        if len(term) >= 2:
+            sources.setdefault(term, "user")
+    return Lexicon(frozenset(sources), sources)
+
+
+@lru_cache(maxsize=1)
+def load_lookalikes() -> Lookalikes:
+    """The glyph-shape table, completed by pycorrector's same_stroke groups."""
+    similar: dict[str, dict[str, float]] = {}
+    table = lexicon_directory() / "lookalike.tsv"
+    if table.exists():
+        for line in _read_lines(table):
+            parts = line.split("\t")
+            if len(parts) == 3:
+                similar.setdefault(parts[0], {})[parts[1]] = float(parts[2])
+    same_stroke = package_data_directory("pycorrector") / "data" / "same_stroke.txt"
+    for line in _read_lines(same_stroke):
+        group = [character for character in line.split() if len(character) == 1]
+        for first in group:
+            for second in group:
+                if first != second:
+                    similar.setdefault(first, {}).setdefault(second, SAME_STROKE_SIMILARITY)
+    return Lookalikes(similar)
+
+
+@lru_cache(maxsize=8)
+def load_resources(extra_terms: tuple[str, ...] = ()) -> Resources:
+    """Word model with the domain terms added, lexicon and look-alikes."""
+    lexicon = load_lexicon(extra_terms)
+    frequencies = load_word_frequencies()
+    if lexicon.terms:
+        frequencies = dict(frequencies)
+        for term in lexicon.terms:
+            frequencies[term] = max(frequencies.get(term, 0), DOMAIN_TERM_FREQUENCY)
+    total = sum(frequencies.values())
+    longest = min(max(len(word) for word in frequencies), 8)
+    return Resources(WordModel(frequencies, total, longest), lexicon, load_lookalikes())

@@ -1,0 +1,32 @@
+"""Character classes of Chinese text, shared by every stage (Han, Chinese punctuation, widths)."""
+from __future__ import annotations
+
+import re
+
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+HAN = f"[{HAN_RANGES}]"
+#: full-width punctuation that marks Chinese context
+CHINESE_PUNCTUATION = "，。、；：！？（）《》〈〉“”‘’「」『』【】……——·～"
+SENTENCE_PUNCTUATION = "，。；：！？"
+TERMINAL_PUNCTUATION = "。！？；：”’」』）》…—"
+#: half-width -> full-width for punctuation that has a Chinese form
+WIDE_PUNCTUATION = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+#: for comparing copies only: forms that mean the same mark
+COMPARISON_FOLD = str.maketrans({**WIDE_PUNCTUATION, ".": "。", "．": "。", "｡": "。", "﹐": "，", "，": "，"})
+
+HAN_PATTERN = re.compile(HAN)
+
+
+def is_han(character: str) -> bool:
+    """Whether ``character`` is a CJK ideograph."""
+    return bool(HAN_PATTERN.match(character))
+
+
+def is_chinese_context(character: str) -> bool:
+    """Han or full-width Chinese punctuation: what a half-width mark beside it should match."""
+    return bool(character) and (is_han(character) or character in CHINESE_PUNCTUATION)
+
+
+def han_count(text: str) -> int:
+    """How many Han characters ``text`` holds."""
+    return len(HAN_PATTERN.findall(text))

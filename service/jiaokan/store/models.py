@@ -1,0 +1,107 @@
+"""The store's tables (SQLAlchemy 2 declarative models).
+
+A proposal is one engine edit of one document plus the decision about it. Its
+``status`` is what a person decided (``pending`` until someone does); ``auto`` is
+what the engine's policy did. The final text of a document applies the accepted
+proposals and the pending ones the policy applied; a rejected proposal never applies.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+PENDING = "pending"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+STATUSES = (PENDING, ACCEPTED, REJECTED)
+
+
+def utc_now() -> datetime:
+    """Timestamps are stored in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Base of every table; alembic's migrations are written against this metadata."""
+
+
+class Collection(Base):
+    """A corpus whose documents serve as each other's witnesses."""
+
+    __tablename__ = "collection"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    #: fingerprint of the engine config the proposals were last computed with (None: never)
+    config_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+
+    documents: Mapped[list["Document"]] = relationship(back_populates="collection", cascade="all, delete-orphan")
+
+
+class Document(Base):
+    """One stored text, exactly as it arrived; corrections live in its proposals."""
+
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("collection_id", "name", name="uq_document_collection_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(1024))
+    original: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    collection: Mapped[Collection] = relationship(back_populates="documents")
+    proposals: Mapped[list["Proposal"]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="Proposal.start"
+    )
+
+
+class Proposal(Base):
+    """An edit the engine proposed for a document, and what a person decided about it."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (Index("ix_proposal_document_status", "document_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    original: Mapped[str] = mapped_column(Text)
+    replacement: Mapped[str] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(50))
+    confidence: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: the engine's policy applied this edit without review
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
+    #: bumped on every decision: PATCH with a stale version is refused (optimistic concurrency)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    document: Mapped[Document] = relationship(back_populates="proposals")
+
+    @property
+    def applies(self) -> bool:
+        """Whether this proposal is part of the document's final text."""
+        return self.status == ACCEPTED or (self.status == PENDING and self.auto)
+
+    @property
+    def match_key(self) -> tuple[int, int, str, str]:
+        """What identifies 'the same proposal' across recomputations."""
+        return (self.start, self.end, self.replacement, self.rule)
+
+
+class Term(Base):
+    """A domain term of the service's lexicon, passed to the engine as an extra term."""
+
+    __tablename__ = "term"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -1,0 +1,650 @@
+"""Every read and write of the review store, as plain functions over a SQLAlchemy session.
+
+The API routes, the review page and the commands call these; none of them touch the
+tables directly. Write functions flush but never commit: the caller owns the
+transaction (`write_transaction` opens one that takes the write lock up front).
+
+Invariant: the proposals of a document never overlap, so any subset applies. The engine
+guarantees it for one run; `merge_proposals` keeps it across runs by letting a decided
+proposal win over a newly computed one that overlaps it.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+from jiaokan.errors import InputError, JiaokanError, NotFoundError
+from jiaokan.store.models import (
+    ACCEPTED,
+    PENDING,
+    REJECTED,
+    STATUSES,
+    Collection,
+    Document,
+    Proposal,
+    Term,
+    utc_now,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from jiaokan.config import EngineConfig
+    from jiaokan.edits import Edit
+
+MAX_NAME_LENGTH = 1024
+MAX_TERM_LENGTH = 200
+
+
+class ConflictError(JiaokanError):
+    """The stored state does not allow the change (a stale version, a name taken by other text)."""
+
+
+@dataclass
+class MergeStats:
+    """What merging a new engine run into a document's stored proposals did."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    kept_decided: int = 0
+    skipped_overlapping: int = 0
+
+    def __iadd__(self, other: "MergeStats") -> "MergeStats":
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+@dataclass
+class DocumentCounts:
+    """Proposals of a document by status."""
+
+    pending: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    auto: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.accepted + self.rejected
+
+
+@dataclass
+class DocumentSummary:
+    """A document with its proposal counts (one row of the document list)."""
+
+    document: Document
+    counts: DocumentCounts = field(default_factory=DocumentCounts)
+
+
+# --- transactions ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def write_transaction(session: "Session") -> Iterator["Session"]:
+    """Commit on success, roll back on error; on SQLite the write lock is taken at BEGIN."""
+    if not session.in_transaction():
+        session.connection(execution_options={"jiaokan_write": True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def check_text(value: str, what: str, *, allow_nul: bool = False) -> str:
+    """Refuse strings the store cannot hold: lone surrogates (not encodable) and NUL (PostgreSQL)."""
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InputError(f"{what} contains a lone surrogate at position {error.start}") from error
+    if not allow_nul and "\x00" in value:
+        raise InputError(f"{what} contains a NUL character")
+    return value
+
+
+def check_document_name(name: str) -> str:
+    """A document name is a relative path (``jiaokan apply`` writes it under its output folder)."""
+    check_text(name, "document name")
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InputError(f"a document name needs 1 to {MAX_NAME_LENGTH} characters")
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ":" in parts[0] or any(part in ("", ".", "..") for part in parts):
+        raise InputError(f"document name {name!r} must be a relative path without '.', '..' or empty parts")
+    if any(ord(character) < 32 for character in name):
+        raise InputError("a document name cannot contain control characters")
+    return name
+
+
+def text_digest(text: str) -> str:
+    """The sha256 of a text's UTF-8 bytes (how the store tells a re-post from a new version)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- collections and documents ----------------------------------------------------------------
+
+
+def get_or_create_collection(session: "Session", name: str) -> Collection:
+    """The collection called ``name``, created if missing."""
+    from sqlalchemy import select
+
+    check_text(name, "collection name")
+    if not name or len(name) > 200:
+        raise InputError("a collection name needs 1 to 200 characters")
+    collection = session.scalars(select(Collection).where(Collection.name == name)).first()
+    if collection is None:
+        collection = Collection(name=name, created_at=utc_now())
+        session.add(collection)
+        session.flush()
+    return collection
+
+
+def find_collection(session: "Session", name: str) -> Collection:
+    """The collection called ``name``; `NotFoundError` if there is none."""
+    from sqlalchemy import select
+
+    collection = session.scalars(select(Collection).where(Collection.name == name)).first()
+    if collection is None:
+        raise NotFoundError(f"no collection named {name!r}")
+    return collection
+
+
+def list_collections(session: "Session") -> list[tuple[Collection, int]]:
+    """Every collection with its number of documents."""
+    from sqlalchemy import func, select
+
+    rows = session.execute(
+        select(Collection, func.count(Document.id))
+        .outerjoin(Document, Document.collection_id == Collection.id)
+        .group_by(Collection.id)
+        .order_by(Collection.name)
+    ).all()
+    return [(collection, count) for collection, count in rows]
+
+
+def add_document(session: "Session", *, name: str, text: str, collection: Collection, replace: bool = False) -> tuple[Document, str]:
+    """Store a document; returns it and what happened: ``created``, ``unchanged`` or ``replaced``.
+
+    Posting the same name with the same text again is a no-op. The same name with other
+    text is a `ConflictError`, unless ``replace``: then the text is swapped and the old
+    proposals (whose offsets point into the old text) are dropped with their decisions.
+    """
+    from sqlalchemy import select
+
+    check_document_name(name)
+    check_text(text, "text")
+    digest = text_digest(text)
+    existing = session.scalars(
+        select(Document).where(Document.collection_id == collection.id, Document.name == name)
+    ).first()
+    if existing is None:
+        document = Document(collection_id=collection.id, name=name, original=text, sha256=digest, created_at=utc_now())
+        session.add(document)
+        session.flush()
+        return document, "created"
+    if existing.sha256 == digest:
+        return existing, "unchanged"
+    if not replace:
+        raise ConflictError(
+            f"collection {collection.name!r} already has a different document named {name!r}; choose another name"
+        )
+    existing.proposals.clear()
+    existing.original = text
+    existing.sha256 = digest
+    session.flush()
+    return existing, "replaced"
+
+
+def get_document(session: "Session", document_id: int) -> Document:
+    """The document with ``document_id``; `NotFoundError` if there is none."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFoundError(f"no document with id {document_id}")
+    return document
+
+
+def delete_document(session: "Session", document_id: int) -> None:
+    """Remove a document and its proposals."""
+    session.delete(get_document(session, document_id))
+    session.flush()
+
+
+def list_documents(
+    session: "Session", *, collection: str | None = None, offset: int = 0, limit: int = 100
+) -> tuple[list[DocumentSummary], int]:
+    """A page of documents (by collection, then name) with their proposal counts, and the total."""
+    from sqlalchemy import func, select
+
+    query = select(Document).join(Collection)
+    total_query = select(func.count(Document.id)).join(Collection)
+    if collection is not None:
+        query = query.where(Collection.name == collection)
+        total_query = total_query.where(Collection.name == collection)
+    documents = list(session.scalars(query.order_by(Collection.name, Document.name).offset(offset).limit(limit)))
+    total = session.scalar(total_query) or 0
+    counts = proposal_counts(session, [document.id for document in documents])
+    return [DocumentSummary(document, counts.get(document.id, DocumentCounts())) for document in documents], total
+
+
+def proposal_counts(session: "Session", document_ids: Sequence[int]) -> dict[int, DocumentCounts]:
+    """Proposal counts by status for each of ``document_ids`` (one grouped query)."""
+    from sqlalchemy import func, select
+
+    result: dict[int, DocumentCounts] = {document_id: DocumentCounts() for document_id in document_ids}
+    if not document_ids:
+        return result
+    rows = session.execute(
+        select(Proposal.document_id, Proposal.status, Proposal.auto, func.count(Proposal.id))
+        .where(Proposal.document_id.in_(document_ids))
+        .group_by(Proposal.document_id, Proposal.status, Proposal.auto)
+    ).all()
+    for document_id, status, auto, count in rows:
+        counts = result[document_id]
+        setattr(counts, status, getattr(counts, status) + count)
+        if auto and status == PENDING:
+            counts.auto += count
+    return result
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+def list_proposals(
+    session: "Session",
+    document_id: int,
+    *,
+    status: str | None = None,
+    rule: str | None = None,
+    min_confidence: float | None = None,
+    max_confidence: float | None = None,
+) -> list[Proposal]:
+    """The document's proposals in text order, filtered."""
+    from sqlalchemy import select
+
+    get_document(session, document_id)
+    query = _filtered(select(Proposal).where(Proposal.document_id == document_id), status, rule, min_confidence, max_confidence)
+    return list(session.scalars(query.order_by(Proposal.start, Proposal.end, Proposal.id)))
+
+
+def _filtered(query, status, rule, min_confidence, max_confidence):
+    if status is not None:
+        query = query.where(Proposal.status == status)
+    if rule is not None:
+        query = query.where(Proposal.rule == rule)
+    if min_confidence is not None:
+        query = query.where(Proposal.confidence >= min_confidence)
+    if max_confidence is not None:
+        query = query.where(Proposal.confidence <= max_confidence)
+    return query
+
+
+def get_proposal(session: "Session", proposal_id: int) -> Proposal:
+    """The proposal with ``proposal_id``; `NotFoundError` if there is none."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFoundError(f"no proposal with id {proposal_id}")
+    return proposal
+
+
+def decide_proposal(
+    session: "Session",
+    proposal_id: int,
+    status: str,
+    *,
+    expected_version: int | None = None,
+    decided_by: str | None = None,
+) -> Proposal:
+    """Record a decision in one atomic UPDATE, so concurrent decisions serialise cleanly.
+
+    With ``expected_version`` the decision applies only if nobody decided in between
+    (else `ConflictError`); without it the last decision wins. Either way the version
+    counts every decision taken. ``pending`` takes a decision back.
+    """
+    from sqlalchemy import update
+
+    if status not in STATUSES:
+        raise InputError(f"status must be one of {', '.join(STATUSES)}")
+    if decided_by is not None:
+        check_text(decided_by, "decided_by")
+    statement = (
+        update(Proposal)
+        .where(Proposal.id == proposal_id)
+        .values(
+            status=status,
+            version=Proposal.version + 1,
+            decided_at=None if status == PENDING else utc_now(),
+            decided_by=None if status == PENDING else decided_by,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if expected_version is not None:
+        statement = statement.where(Proposal.version == expected_version)
+    changed = session.execute(statement).rowcount
+    proposal = get_proposal(session, proposal_id)
+    session.refresh(proposal)
+    if not changed:
+        raise ConflictError(
+            f"proposal {proposal_id} is at version {proposal.version}, not {expected_version}: someone decided it meanwhile"
+        )
+    return proposal
+
+
+def decide_many(
+    session: "Session",
+    status: str,
+    *,
+    collection: str | None = None,
+    document_id: int | None = None,
+    rule: str | None = None,
+    min_confidence: float | None = None,
+    max_confidence: float | None = None,
+    current_status: str | None = PENDING,
+    decided_by: str | None = None,
+) -> int:
+    """Decide every proposal matching the filter; by default only still-pending ones, so a
+    bulk action never overrides a person's earlier decision. Returns how many changed."""
+    from sqlalchemy import select, update
+
+    if status not in STATUSES or (current_status is not None and current_status not in STATUSES):
+        raise InputError(f"status must be one of {', '.join(STATUSES)}")
+    if document_id is not None:
+        get_document(session, document_id)
+    selection = _filtered(select(Proposal.id), current_status, rule, min_confidence, max_confidence)
+    if document_id is not None:
+        selection = selection.where(Proposal.document_id == document_id)
+    if collection is not None:
+        collection_id = find_collection(session, collection).id
+        selection = selection.where(
+            Proposal.document_id.in_(select(Document.id).where(Document.collection_id == collection_id))
+        )
+    statement = (
+        update(Proposal)
+        .where(Proposal.id.in_(selection.scalar_subquery()))
+        .where(Proposal.status != status)
+        .values(
+            status=status,
+            version=Proposal.version + 1,
+            decided_at=None if status == PENDING else utc_now(),
+            decided_by=None if status == PENDING else decided_by,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    changed = session.execute(statement).rowcount
+    session.expire_all()
+    return changed
+
+
+def merge_proposals(session: "Session", document: Document, computed: Iterable[tuple["Edit", bool]]) -> MergeStats:
+    """Merge a new engine run (edits with their auto-apply verdicts) into the stored proposals.
+
+    A proposal is 'the same' when (start, end, replacement, rule) match. Decided proposals
+    stay exactly as they are, even if the engine no longer proposes them, and a new edit
+    that overlaps one of them is dropped: a person's decision always wins. Undecided
+    proposals take the new run's confidence, evidence and verdict, or disappear if the
+    engine no longer proposes them.
+    """
+    stats = MergeStats()
+    decided = [proposal for proposal in document.proposals if proposal.status != PENDING]
+    undecided = {proposal.match_key: proposal for proposal in document.proposals if proposal.status == PENDING}
+    decided_keys = {proposal.match_key for proposal in decided}
+    stats.kept_decided = len(decided)
+    seen: set[tuple[int, int, str, str]] = set()
+    for edit, auto in computed:
+        key = (edit.start, edit.end, edit.replacement, edit.rule)
+        if key in decided_keys or key in seen:
+            continue
+        if any(spans_overlap((edit.start, edit.end), (other.start, other.end)) for other in decided):
+            stats.skipped_overlapping += 1
+            continue
+        seen.add(key)
+        proposal = undecided.get(key)
+        if proposal is None:
+            document.proposals.append(_new_proposal(edit, auto))
+            stats.added += 1
+        else:
+            _refresh_proposal(proposal, edit, auto)
+            stats.updated += 1
+    for key, proposal in undecided.items():
+        if key not in seen:
+            document.proposals.remove(proposal)
+            stats.removed += 1
+    session.flush()
+    return stats
+
+
+def spans_overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Whether two edit spans conflict (an insertion conflicts inside a span or at the same point)."""
+    (first_start, first_end), (second_start, second_end) = first, second
+    if first_start == first_end or second_start == second_end:
+        point, (other_start, other_end) = (first_start, second) if first_start == first_end else (second_start, first)
+        if other_start == other_end:
+            return point == other_start
+        return other_start < point < other_end
+    return first_start < second_end and second_start < first_end
+
+
+def _new_proposal(edit: "Edit", auto: bool) -> Proposal:
+    return Proposal(
+        start=edit.start,
+        end=edit.end,
+        original=edit.original,
+        replacement=edit.replacement,
+        rule=edit.rule,
+        kind=edit.kind,
+        confidence=float(edit.confidence),
+        evidence=dict(edit.evidence),
+        auto=bool(auto),
+        status=PENDING,
+        version=1,
+    )
+
+
+def _refresh_proposal(proposal: Proposal, edit: "Edit", auto: bool) -> None:
+    proposal.original = edit.original
+    proposal.kind = edit.kind
+    proposal.confidence = float(edit.confidence)
+    proposal.evidence = dict(edit.evidence)
+    proposal.auto = bool(auto)
+
+
+def proposal_edit(proposal: Proposal) -> "Edit":
+    """The proposal as an engine `Edit`."""
+    from jiaokan.edits import Edit
+
+    return Edit(
+        start=proposal.start,
+        end=proposal.end,
+        original=proposal.original,
+        replacement=proposal.replacement,
+        rule=proposal.rule,
+        kind=proposal.kind,
+        confidence=proposal.confidence,
+        evidence=proposal.evidence or {},
+    )
+
+
+def final_text(document: Document, proposals: Iterable[Proposal] | None = None) -> str:
+    """The document with its accepted proposals and the pending ones the policy applied."""
+    from jiaokan.edits import apply_edits
+
+    chosen = [proposal for proposal in (document.proposals if proposals is None else proposals) if proposal.applies]
+    # accepted first: should stored proposals ever overlap, a person's decision wins
+    chosen.sort(key=lambda proposal: (proposal.status != ACCEPTED, -proposal.confidence, proposal.start))
+    kept: list[Proposal] = []
+    for candidate in chosen:
+        if not any(spans_overlap((candidate.start, candidate.end), (other.start, other.end)) for other in kept):
+            kept.append(candidate)
+    return apply_edits(document.original, [proposal_edit(proposal) for proposal in kept])
+
+
+# --- recomputing ----------------------------------------------------------------------------
+
+
+def recompute_collection(
+    session: "Session", collection: Collection, config: "EngineConfig", *, only: Iterable[str] | None = None
+) -> MergeStats:
+    """Run the engine over the collection (each document witnessed by all the others) and
+    merge the results; ``only`` limits which documents get new proposals."""
+    from sqlalchemy import select
+
+    from jiaokan import correct_corpus
+
+    documents = {document.name: document for document in session.scalars(
+        select(Document).where(Document.collection_id == collection.id)
+    )}
+    wanted = sorted(documents if only is None else set(only) & set(documents))
+    stats = MergeStats()
+    if not wanted:
+        return stats
+    results = correct_corpus({name: document.original for name, document in documents.items()}, config=config, only=wanted)
+    for name in wanted:
+        correction = results[name]
+        stats += merge_proposals(session, documents[name], zip(correction.edits, correction.applied))
+    collection.config_fingerprint = config.fingerprint()
+    session.flush()
+    return stats
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def export_collection(session: "Session", collection: str) -> Iterator[dict[str, Any]]:
+    """One JSON-ready record per document: name, original, final text and every proposal with its decision."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    found = find_collection(session, collection)
+    query = (
+        select(Document)
+        .where(Document.collection_id == found.id)
+        .order_by(Document.name)
+        .options(selectinload(Document.proposals))
+    )
+    for document in session.scalars(query):
+        yield {
+            "id": document.id,
+            "name": document.name,
+            "collection": collection,
+            "sha256": document.sha256,
+            "original": document.original,
+            "text": final_text(document),
+            "proposals": [proposal_record(proposal) for proposal in document.proposals],
+        }
+
+
+def proposal_record(proposal: Proposal) -> dict[str, Any]:
+    """A proposal as a JSON-ready dict (API and export)."""
+    return {
+        "id": proposal.id,
+        "document_id": proposal.document_id,
+        "start": proposal.start,
+        "end": proposal.end,
+        "original": proposal.original,
+        "replacement": proposal.replacement,
+        "rule": proposal.rule,
+        "kind": proposal.kind,
+        "confidence": proposal.confidence,
+        "evidence": proposal.evidence or {},
+        "auto": proposal.auto,
+        "status": proposal.status,
+        "applies": proposal.applies,
+        "decided_at": _utc_iso(proposal.decided_at),
+        "decided_by": proposal.decided_by,
+        "version": proposal.version,
+    }
+
+
+def _utc_iso(moment) -> str | None:
+    # SQLite hands back naive datetimes; every stored time is UTC
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        from datetime import timezone
+
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
+# --- lexicon --------------------------------------------------------------------------------
+
+
+def list_terms(session: "Session") -> list[Term]:
+    """The lexicon's terms, sorted."""
+    from sqlalchemy import select
+
+    return list(session.scalars(select(Term).order_by(Term.term)))
+
+
+def term_strings(session: "Session") -> tuple[str, ...]:
+    """The lexicon's terms as the engine takes them (`EngineConfig.extra_terms`)."""
+    from sqlalchemy import select
+
+    return tuple(session.scalars(select(Term.term).order_by(Term.term)))
+
+
+def add_term(session: "Session", term: str) -> tuple[Term, bool]:
+    """Add a term (stripped); returns it and whether it is new."""
+    from sqlalchemy import select
+
+    check_text(term, "term")
+    term = term.strip()
+    if not term or len(term) > MAX_TERM_LENGTH or any(character.isspace() for character in term):
+        raise InputError(f"a term needs 1 to {MAX_TERM_LENGTH} characters and no spaces")
+    existing = session.scalars(select(Term).where(Term.term == term)).first()
+    if existing is not None:
+        return existing, False
+    created = Term(term=term, created_at=utc_now())
+    session.add(created)
+    session.flush()
+    return created, True
+
+
+def remove_term(session: "Session", term: str) -> None:
+    """Remove a term; `NotFoundError` if it is not in the lexicon."""
+    from sqlalchemy import select
+
+    existing = session.scalars(select(Term).where(Term.term == term)).first()
+    if existing is None:
+        raise NotFoundError(f"no term {term!r} in the lexicon")
+    session.delete(existing)
+    session.flush()
+
+
+__all__ = [
+    "ACCEPTED",
+    "PENDING",
+    "REJECTED",
+    "ConflictError",
+    "DocumentCounts",
+    "DocumentSummary",
+    "MergeStats",
+    "add_document",
+    "add_term",
+    "decide_many",
+    "decide_proposal",
+    "export_collection",
+    "final_text",
+    "find_collection",
+    "get_document",
+    "get_or_create_collection",
+    "get_proposal",
+    "list_collections",
+    "list_documents",
+    "list_proposals",
+    "list_terms",
+    "merge_proposals",
+    "proposal_record",
+    "recompute_collection",
+    "remove_term",
+    "term_strings",
+    "write_transaction",
+]

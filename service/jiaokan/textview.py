@@ -1,0 +1,81 @@
+"""Content views of a text: what copies are compared on, with a map back to original offsets.
+
+A view drops whitespace and markup residue and folds punctuation variants (width,
+ellipsis and dash runs) into one symbol each, so copies that differ only in layout
+compare equal. Each view unit remembers the span of the original it came from, so a
+decision about view units becomes an `Edit` on the original text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from jiaokan.script import COMPARISON_FOLD
+
+#: one view unit per match; whitespace and markup are skipped
+_UNIT = re.compile(
+    r"(?P<skip>\s+|\*+|#+|_{2,}|`+)"
+    r"|(?P<ellipsis>(?:\.|．|。|…){3,}|…{1,2}|⋯+)"
+    r"|(?P<dash>—+|―+|－{2,}|-{2,})"
+    r"|(?P<char>.)",
+    re.DOTALL,
+)
+ELLIPSIS = "…"
+DASH = "—"
+#: how a view symbol is written back into text
+DISPLAY = {ELLIPSIS: "……", DASH: "——"}
+
+
+@dataclass(frozen=True)
+class TextView:
+    """``units[i]`` is the folded symbol of ``original[starts[i]:ends[i]]``."""
+
+    original: str
+    units: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Original span covering view units ``[first, last)``; for an empty range, the insertion point."""
+        if first < last:
+            return self.starts[first], self.ends[last - 1]
+        return self.insertion_point(first)
+
+    def insertion_point(self, index: int) -> tuple[int, int]:
+        """Where text inserted before view unit ``index`` goes: right after the previous unit."""
+        if index == 0:
+            point = self.starts[0] if self.starts else len(self.original)
+        else:
+            point = self.ends[index - 1]
+        return point, point
+
+
+def display(symbol_run: str) -> str:
+    """Text for a run of view symbols (an ellipsis symbol becomes ……)."""
+    return "".join(DISPLAY.get(symbol, symbol) for symbol in symbol_run)
+
+
+def build_view(text: str) -> TextView:
+    """The content view of ``text``."""
+    units: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _UNIT.finditer(text):
+        group = match.lastgroup
+        if group == "skip":
+            continue
+        if group == "ellipsis":
+            symbol = ELLIPSIS
+        elif group == "dash":
+            symbol = DASH
+        elif match.group() == "." and match.start() > 0 and text[match.start() - 1].isascii() and text[match.start() - 1].isalnum():
+            symbol = "."  # 3.5, v1.2: a decimal point, not a full stop
+        else:
+            symbol = match.group().translate(COMPARISON_FOLD)
+        units.append(symbol)
+        starts.append(match.start())
+        ends.append(match.end())
+    return TextView(text, "".join(units), tuple(starts), tuple(ends))

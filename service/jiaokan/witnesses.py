@@ -1,0 +1,258 @@
+"""Finding witnesses: the passages two documents share, however much else each page carries.
+
+Every document's content view is cut into character n-grams (letters, digits and Han
+only, so punctuation noise does not break them). One n-gram in ``ngram_sampling`` is
+kept, chosen by its hash, so every copy of a passage keeps the same ones. An n-gram
+that occurs once in each of two to ``max_ngram_documents`` documents is an anchor
+between them; anchors that follow each other on roughly the same diagonal form a
+chain, and a chain long enough is a shared passage (as passim does, with character
+n-grams because Chinese has no spaces). The work grows with the number of shared
+n-grams, not with the square of the number of documents.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from jiaokan.config import EngineConfig
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_BASE = np.uint64(1_000_003)
+
+
+@dataclass(frozen=True)
+class SharedPassage:
+    """View units ``[first_start, first_end)`` of ``first`` match ``[second_start, second_end)`` of ``second``."""
+
+    first: str
+    first_start: int
+    first_end: int
+    second: str
+    second_start: int
+    second_end: int
+    anchors: int
+    #: one n-gram in this many was indexed when the anchors were counted
+    sampling: int = 1
+
+    def seen_from(self, name: str) -> "WitnessSpan":
+        """This passage as a witness of document ``name``."""
+        if name == self.first:
+            return WitnessSpan(self.first_start, self.first_end, self.second, self.second_start, self.second_end)
+        return WitnessSpan(self.second_start, self.second_end, self.first, self.first_start, self.first_end)
+
+
+@dataclass(frozen=True)
+class WitnessSpan:
+    """Units ``[start, end)`` of a document are witnessed by ``[witness_start, witness_end)`` of ``witness``."""
+
+    start: int
+    end: int
+    witness: str
+    witness_start: int
+    witness_end: int
+
+
+@dataclass
+class _KeyedView:
+    """The letters-and-Han projection of a view, with each key's index in the view."""
+
+    keys: str
+    positions: np.ndarray
+
+
+def _keyed(units: str) -> _KeyedView:
+    positions = [index for index, unit in enumerate(units) if unit.isalnum()]
+    return _KeyedView("".join(units[index] for index in positions), np.asarray(positions, dtype=np.int64))
+
+
+def ngram_hashes(keys: str, size: int) -> np.ndarray:
+    """A 64-bit hash of every ``size``-gram of ``keys`` (polynomial, then mixed)."""
+    if len(keys) < size:
+        return np.zeros(0, dtype=np.uint64)
+    codes = np.frombuffer(keys.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(codes) - size + 1
+    hashes = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(size):
+            hashes = hashes * _BASE + codes[offset:offset + count]
+        hashes = hashes * _MULTIPLIER
+        hashes ^= hashes >> np.uint64(29)
+    return hashes
+
+
+#: corpora smaller than this many characters keep every n-gram (short texts need every anchor)
+FULL_SAMPLING_LIMIT = 200_000
+
+
+def sampling_rate(total_characters: int, config: EngineConfig) -> int:
+    """One n-gram in how many is kept for a corpus of this size."""
+    return 1 if total_characters < FULL_SAMPLING_LIMIT else config.ngram_sampling
+
+
+def _sampled_anchors(keys: str, config: EngineConfig, sampling: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes and key positions of the sampled n-grams that occur once in the document."""
+    hashes = ngram_hashes(keys, config.ngram_size)
+    keep = (hashes >> np.uint64(40)) % np.uint64(sampling) == 0
+    positions = np.nonzero(keep)[0]
+    hashes = hashes[keep]
+    unique, first_index, counts = np.unique(hashes, return_index=True, return_counts=True)
+    once = counts == 1
+    return unique[once], positions[first_index[once]]
+
+
+def find_shared_passages(views: Mapping[str, str], config: EngineConfig) -> list[SharedPassage]:
+    """Every passage shared by two documents of ``views`` (name -> view units)."""
+    names = sorted(views)
+    keyed = [_keyed(views[name]) for name in names]
+    all_hashes, all_documents, all_positions = [], [], []
+    sampling = sampling_rate(sum(len(view.keys) for view in keyed), config)
+    for document, view in enumerate(keyed):
+        hashes, positions = _sampled_anchors(view.keys, config, sampling)
+        all_hashes.append(hashes)
+        all_documents.append(np.full(len(hashes), document, dtype=np.int64))
+        all_positions.append(positions)
+    if not all_hashes:
+        return []
+    hashes = np.concatenate(all_hashes)
+    documents = np.concatenate(all_documents)
+    positions = np.concatenate(all_positions)
+    order = np.argsort(hashes, kind="stable")
+    hashes, documents, positions = hashes[order], documents[order], positions[order]
+    anchors_by_pair = _anchor_pairs(hashes, documents, positions, config.max_ngram_documents)
+    passages = []
+    for (first, second), anchors in sorted(anchors_by_pair.items()):
+        for chain in _chains(anchors, config, sampling):
+            passage = _passage_from_chain(names[first], keyed[first], views[names[first]], names[second], keyed[second], views[names[second]], chain, config)
+            if passage is not None:
+                passage = SharedPassage(**{**passage.__dict__, "sampling": sampling})
+                passages.append(passage)
+    return passages
+
+
+def _anchor_pairs(hashes: np.ndarray, documents: np.ndarray, positions: np.ndarray, max_documents: int) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """Anchors (position in first, position in second) for each pair of documents."""
+    if len(hashes) == 0:
+        return {}
+    boundaries = np.nonzero(np.diff(hashes))[0] + 1
+    starts = np.concatenate(([0], boundaries))
+    ends = np.concatenate((boundaries, [len(hashes)]))
+    sizes = ends - starts
+    selected = (sizes >= 2) & (sizes <= max_documents)
+    pairs: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for start, end in zip(starts[selected].tolist(), ends[selected].tolist()):
+        group = sorted(zip(documents[start:end].tolist(), positions[start:end].tolist()))
+        for index, (first_document, first_position) in enumerate(group):
+            for second_document, second_position in group[index + 1:]:
+                pairs[(first_document, second_document)].append((first_position, second_position))
+    return pairs
+
+
+def _chains(anchors: list[tuple[int, int]], config: EngineConfig, sampling: int) -> list[list[tuple[int, int]]]:
+    """Group anchors into chains that advance together in both documents."""
+    anchors.sort()
+    open_chains: list[list[tuple[int, int]]] = []
+    finished: list[list[tuple[int, int]]] = []
+    gap = config.max_anchor_gap
+    for first, second in anchors:
+        best, best_drift = None, None
+        still_open = []
+        for chain in open_chains:
+            last_first, last_second = chain[-1]
+            if first - last_first > gap:
+                finished.append(chain)
+                continue
+            still_open.append(chain)
+            step = first - last_first
+            if step <= 0 or not 0 < second - last_second <= gap:
+                continue
+            drift = abs((second - last_second) - step)
+            if drift <= max(8, step // 4) and (best_drift is None or drift < best_drift):
+                best, best_drift = chain, drift
+        open_chains = still_open
+        if best is None:
+            open_chains.append([(first, second)])
+        else:
+            best.append((first, second))
+    finished.extend(open_chains)
+    minimum = config.min_anchors * max(config.ngram_sampling // sampling, 1)  # the same evidence at any sampling
+    return _merge_neighbours([chain for chain in finished if len(chain) >= minimum], gap)
+
+
+def _merge_neighbours(chains: list[list[tuple[int, int]]], gap: int) -> list[list[tuple[int, int]]]:
+    """Join chains that follow each other in both documents with a short gap between:
+    the gap is a replaced block, an inserted running title or a repeated sentence,
+    which the vote should see rather than a passage boundary. A chain matching
+    elsewhere (the same title printed at the top of the other page) may sit between."""
+    merged: list[list[tuple[int, int]]] = []
+    for chain in sorted(chains):
+        first, second = chain[0]
+        for candidate in reversed(merged):
+            last_first, last_second = candidate[-1]
+            if 0 < first - last_first <= gap and 0 < second - last_second <= gap:
+                candidate.extend(chain)
+                break
+        else:
+            merged.append(list(chain))
+    return merged
+
+
+def _passage_from_chain(first_name, first_keyed, first_units, second_name, second_keyed, second_units, chain, config) -> SharedPassage | None:
+    size = config.ngram_size
+    first_start = int(first_keyed.positions[chain[0][0]])
+    first_end = int(first_keyed.positions[chain[-1][0] + size - 1]) + 1
+    second_start = int(second_keyed.positions[chain[0][1]])
+    second_end = int(second_keyed.positions[chain[-1][1] + size - 1]) + 1
+    first_start, second_start = _extend(first_units, second_units, first_start, second_start, -1)
+    first_end, second_end = _extend(first_units, second_units, first_end, second_end, 1)
+    if min(first_end - first_start, second_end - second_start) < config.min_passage_length:
+        return None
+    return SharedPassage(first_name, first_start, first_end, second_name, second_start, second_end, len(chain))
+
+
+#: how far past its outermost anchor a passage may grow, and how many matches must follow a mismatch
+_EXTENSION_LIMIT = 400
+_RESYNC = 3
+
+
+def _extend(first: str, second: str, first_edge: int, second_edge: int, step: int) -> tuple[int, int]:
+    """Grow a passage edge outward over matching units, across isolated substitutions,
+    insertions and deletions (each must be followed by a few matches)."""
+
+    def unit(text: str, edge: int, offset: int) -> str | None:
+        index = edge + offset if step > 0 else edge - 1 - offset
+        return text[index] if 0 <= index < len(text) else None
+
+    def matches_after(a: int, b: int) -> bool:
+        return all(unit(first, first_edge, a + k) is not None and unit(first, first_edge, a + k) == unit(second, second_edge, b + k) for k in range(_RESYNC))
+
+    a = b = 0
+    good_a = good_b = 0
+    while a < _EXTENSION_LIMIT:
+        here_first, here_second = unit(first, first_edge, a), unit(second, second_edge, b)
+        if here_first is None or here_second is None:
+            break
+        if here_first == here_second:
+            a, b = a + 1, b + 1
+            good_a, good_b = a, b
+            continue
+        for skip_a, skip_b in ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2)):
+            if matches_after(a + skip_a, b + skip_b):
+                a, b = a + skip_a, b + skip_b
+                break
+        else:
+            break
+    return (first_edge + good_a, second_edge + good_b) if step > 0 else (first_edge - good_a, second_edge - good_b)
+
+
+def witnesses_by_document(passages: Sequence[SharedPassage]) -> dict[str, list[WitnessSpan]]:
+    """For each document, the spans its witnesses cover, sorted."""
+    by_document: dict[str, list[WitnessSpan]] = defaultdict(list)
+    for passage in passages:
+        by_document[passage.first].append(passage.seen_from(passage.first))
+        by_document[passage.second].append(passage.seen_from(passage.second))
+    for spans in by_document.values():
+        spans.sort(key=lambda span: (span.start, span.witness, span.witness_start))
+    return dict(by_document)

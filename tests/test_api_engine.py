@@ -1,0 +1,98 @@
+"""End to end through the HTTP API with the real engine: what we check from outside.
+
+These post the seeds' passages and documents and look for the corrections the issue
+names; they say nothing about how the engine finds them.
+"""
+from __future__ import annotations
+
+import pytest
+from conftest import seed_text
+
+PASSAGE_COPIES = ("002", "003", "004")
+
+
+def passage(prefix: str) -> str:
+    """The paragraph of a seed copy about HEPS and the 子午工程 (three copies carry it)."""
+    return next(line for line in seed_text(prefix).splitlines() if "HEPS" in line and "带光" in line)
+
+
+@pytest.mark.parametrize("copy", PASSAGE_COPIES)
+def test_three_versions_as_text_and_witnesses_repair_the_passage(client, copy):
+    witnesses = [passage(other) for other in PASSAGE_COPIES if other != copy]
+    response = client.post("/v1/correct", json={"text": passage(copy), "witnesses": witnesses})
+    assert response.status_code == 200
+    text = response.json()["text"]
+    assert "午午工程" not in text and "子午工程" in text
+    # two of the three copies read 带光调联: the majority is wrong, the right reading must win
+    assert "带光联调" in text and "带光调联" not in text
+
+
+def test_doubled_character_removed_from_a_single_sentence(client):
+    sentence = "对出现返贫风险的建档立卡卡脱贫人口继续实施就业帮扶。"
+    body = client.post("/v1/correct", json={"text": sentence}).json()
+    assert body["text"] == sentence.replace("卡卡", "卡")
+    (doubled,) = [record for record in body["edits"] if record["original"] == "卡" and record["replacement"] == ""]
+    assert sentence[doubled["start"]:doubled["end"]] == "卡" and doubled["status"] == "applied"
+
+
+def test_reduplicated_words_are_left_alone(client):
+    sentence = "江水缓缓流过，一批批新产品实实在在地走进千家万户。"
+    assert client.post("/v1/correct", json={"text": sentence}).json()["text"] == sentence
+
+
+def test_options_switch_a_rule_off(client):
+    sentence = "对出现返贫风险的建档立卡卡脱贫人口继续实施就业帮扶。"
+    body = client.post("/v1/correct", json={"text": sentence, "options": {"rules": {"remove_doubled_character": False}}}).json()
+    assert "卡卡" in body["text"] and not [r for r in body["edits"] if r["rule"] == "remove_doubled_character"]
+
+
+def test_seed_copies_stored_as_documents_propose_thorium_in_the_fourth_copy(client):
+    ids = {}
+    for prefix in PASSAGE_COPIES:
+        response = client.post("/v1/documents", json={"name": f"{prefix}.txt", "text": seed_text(prefix), "collection": "seeds"})
+        assert response.status_code == 201
+        ids[prefix] = response.json()["id"]
+    proposals = client.get(f"/v1/documents/{ids['004']}/proposals").json()
+    thorium = [p for p in proposals if p["original"] == "钎" and p["replacement"] == "钍"]
+    assert len(thorium) == seed_text("004").count("钎")
+    assert all(p["evidence"] for p in thorium)
+    final = client.get(f"/v1/documents/{ids['004']}/text").json()["text"]
+    assert "钎" not in final or all(not p["applies"] for p in thorium)
+
+
+def test_a_newcomer_updates_stored_documents_without_touching_decisions(client):
+    first = client.post("/v1/documents", json={"name": "002.txt", "text": seed_text("002"), "collection": "c"}).json()
+    before = client.get(f"/v1/documents/{first['id']}/proposals").json()
+    decided = {}
+    for proposal, status in zip(before[:4], ["accepted", "rejected", "accepted", "rejected"]):
+        decided[proposal["id"]] = client.patch(f"/v1/proposals/{proposal['id']}", json={"status": status}).json()
+    for prefix in ("003", "004"):
+        assert client.post("/v1/documents", json={"name": f"{prefix}.txt", "text": seed_text(prefix), "collection": "c"}).status_code == 201
+    after = {p["id"]: p for p in client.get(f"/v1/documents/{first['id']}/proposals").json()}
+    for proposal_id, stored in decided.items():
+        assert after[proposal_id] == stored
+    # 002 alone has no witness for 带光调联; the copy posted last (004) gives it the right reading
+    assert not [p for p in before if p["original"] == "调联"]
+    assert [p["replacement"] for p in after.values() if p["original"] == "调联"] == ["联调"]
+
+
+def test_rejected_proposal_stays_out_and_accepted_survives_restart(sqlite_url, make_settings):
+    from fastapi.testclient import TestClient
+
+    from jiaokan.api.app import create_app
+
+    sentence = "对出现返贫风险的建档立卡卡脱贫人口继续实施就业帮扶。"
+    app = create_app(make_settings(sqlite_url))
+    with TestClient(app) as client:
+        created = client.post("/v1/documents", json={"name": "a.txt", "text": sentence}).json()
+        (doubled,) = [p for p in client.get(f"/v1/documents/{created['id']}/proposals").json() if p["original"] == "卡"]
+        client.patch(f"/v1/proposals/{doubled['id']}", json={"status": "rejected"})
+        assert client.get(f"/v1/documents/{created['id']}/text").json()["text"] == sentence
+        client.patch(f"/v1/proposals/{doubled['id']}", json={"status": "accepted"})
+    app.state.engine.dispose()
+    restarted = create_app(make_settings(sqlite_url))
+    with TestClient(restarted) as client:
+        assert client.get(f"/v1/documents/{created['id']}/text").json()["text"] == sentence.replace("卡卡", "卡")
+        (again,) = [p for p in client.get(f"/v1/documents/{created['id']}/proposals").json() if p["id"] == doubled["id"]]
+        assert again["status"] == "accepted"
+    restarted.state.engine.dispose()

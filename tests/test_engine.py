@@ -1,0 +1,116 @@
+"""The engine end to end: seeds, witnesses beating noise, do-no-harm, determinism."""
+import random
+
+from jiaokan import EngineConfig, apply_edits, correct_corpus, correct_text
+from jiaokan.textview import build_view
+from engine_fixtures import seed_corrections, seed_texts  # noqa: F401  (fixtures)
+
+SHARED_ARTICLE = ("002_9ebead79375e84cd.txt", "003_5417d37bc9da2a03.txt", "004_931bd066818f0e97.txt")
+
+
+def test_applied_edits_replay_to_the_text(seed_corrections):
+    for correction in seed_corrections.values():
+        applied = [edit for edit, on in zip(correction.edits, correction.applied) if on]
+        assert apply_edits(correction.original, applied) == correction.text
+        assert apply_edits(correction.original, correction.edits)  # all of them together fit too
+
+
+def test_seed_copies_agree_after_cleaning(seed_corrections):
+    """The three printings of the shared article read the same once cleaned (at most 2 characters apart)."""
+    from rapidfuzz.distance import Levenshtein
+
+    bodies = []
+    for name in SHARED_ARTICLE:
+        units = build_view(seed_corrections[name].text).units
+        start = units.index("全球最大综合孔径射电望远镜")
+        end = units.index("新华社北京12月6日电", start)
+        bodies.append(units[start:end])
+    assert min(len(body) for body in bodies) > 3000
+    for index, body in enumerate(bodies):
+        for other in bodies[index + 1:]:
+            assert Levenshtein.distance(body, other) <= 2
+
+
+def test_seed_slips_fixed(seed_corrections):
+    texts = {name: correction.text for name, correction in seed_corrections.items()}
+    fourth = texts["004_931bd066818f0e97.txt"]
+    assert "钎" not in fourth and "钍基熔盐实验堆" in fourth
+    assert "子午工程二期" in fourth and "午午工程" not in fourth
+    for name in SHARED_ARTICLE:
+        assert "带光联调" in texts[name], name
+    assert "建档立卡脱贫人口" in texts["000_bcb46cb50cc0bcb5.txt"]
+    assert "中小学全学段" in texts["000_bcb46cb50cc0bcb5.txt"]
+    # real reduplications and word boundaries survive
+    assert "缓缓驶下" in texts["002_9ebead79375e84cd.txt"]
+    assert "务会会议" in fourth
+    assert "实实在在" in texts["001_3fa1046521e36f31.txt"]
+
+
+def test_edits_carry_evidence(seed_corrections):
+    fourth = seed_corrections["004_931bd066818f0e97.txt"]
+    thorium = [edit for edit in fourth.edits if edit.original == "钎" and edit.replacement == "钍"]
+    assert thorium
+    readings = thorium[0].evidence["readings"]
+    assert {reading["document"] for reading in readings} >= {"002_9ebead79375e84cd.txt", "003_5417d37bc9da2a03.txt"}
+    assert all(0.0 <= edit.confidence <= 1.0 for edit in fourth.edits)
+
+
+def test_same_output_whatever_the_order(seed_texts):
+    names = list(seed_texts)
+    random.Random(7).shuffle(names)
+    shuffled = {name: seed_texts[name] for name in names}
+    first = correct_corpus(seed_texts)
+    second = correct_corpus(shuffled)
+    assert {name: c.to_dict() for name, c in first.items()} == {name: c.to_dict() for name, c in second.items()}
+
+
+def test_only_gives_the_same_result_as_the_whole(seed_texts, seed_corrections):
+    name = "004_931bd066818f0e97.txt"
+    alone = correct_corpus(seed_texts, only=[name])
+    assert alone[name].to_dict() == seed_corrections[name].to_dict()
+
+
+def test_parallel_workers_give_the_same_result(seed_texts, seed_corrections):
+    parallel = correct_corpus(seed_texts, workers=2)
+    assert {name: c.to_dict() for name, c in parallel.items()} == {name: c.to_dict() for name, c in seed_corrections.items()}
+
+
+def test_identical_copies_change_nothing_but_layout(seed_texts):
+    text = seed_texts["001_3fa1046521e36f31.txt"]
+    correction = correct_text(text, [text, text])
+    assert all(edit.kind != "consensus" for edit in correction.edits)
+
+
+def test_lexicon_word_beats_a_wrong_majority():
+    right = "高能同步辐射光源正式启动带光联调，建设进入冲刺阶段，多个国家重大科技基础设施通过国家验收。"
+    wrong = right.replace("带光联调", "带光调联")
+    correction = correct_text(wrong, [wrong, right])
+    assert "带光联调" in correction.text
+    rules = {edit.rule for edit in correction.edits if edit.kind == "consensus"}
+    assert rules == {"lexicon_reading"}
+
+
+def test_majority_fixes_a_lookalike_and_a_dropped_character():
+    right = "位于甘肃民勤的液态燃料钍基熔盐实验堆已成功实现国际首次钍铀核燃料转换，成为目前唯一运行的熔盐堆。"
+    noisy = right.replace("钍基", "钎基").replace("钍铀", "钍")
+    correction = correct_text(noisy, [right, right])
+    assert correction.text == right
+
+
+def test_single_copy_doubled_character_and_reduplication():
+    assert correct_text("对出现返贫风险的建档立卡卡脱贫人口继续实施帮扶。").text == "对出现返贫风险的建档立卡脱贫人口继续实施帮扶。"
+    for sentence in ("小米汽车缓缓驶下生产线。", "正实实在在给企业生产带来效益。", "一批批有国际影响力的成果涌现。", "社会工作部部长杨朔说。"):
+        assert correct_text(sentence).edits == (), sentence
+
+
+def test_rule_switch_turns_a_rule_off():
+    text = "对出现返贫风险的建档立卡卡脱贫人口继续实施帮扶。"
+    config = EngineConfig(rules={"remove_doubled_character": False})
+    assert correct_text(text, config=config).text == text
+
+
+def test_clean_text_comes_through_untouched(seed_corrections):
+    """Cleaned output run again proposes no content change."""
+    for name, correction in seed_corrections.items():
+        again = correct_text(correction.text)
+        assert [edit for edit in again.edits if edit.kind != "normalisation" and again.applied[again.edits.index(edit)]] == [], name

@@ -1,0 +1,61 @@
+"""Normalisation rules: golden cases as data, idempotence, switches, edits that replay."""
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from jiaokan.config import NORMALISATION_RULES, EngineConfig
+from jiaokan.edits import apply_edits
+from jiaokan.normalise import RULES, normalise
+from engine_fixtures import seed_texts  # noqa: F401  (fixture)
+
+CASES = json.loads((Path(__file__).parent / "cases" / "normalise.json").read_text(encoding="utf-8"))
+CONFIG = EngineConfig()
+
+
+@pytest.mark.parametrize("case", CASES["changes"], ids=lambda case: case["name"])
+def test_normalisation_fixes(case):
+    assert apply_edits(case["input"], normalise(case["input"], CONFIG)) == case["output"]
+
+
+@pytest.mark.parametrize("case", CASES["unchanged"], ids=lambda case: case["name"])
+def test_normalisation_leaves_alone(case):
+    assert normalise(case["input"], CONFIG) == []
+
+
+@pytest.mark.parametrize("case", CASES["changes"], ids=lambda case: case["name"])
+def test_normalisation_is_idempotent_on_cases(case):
+    once = apply_edits(case["input"], normalise(case["input"], CONFIG))
+    assert normalise(once, CONFIG) == []
+
+
+def test_seed_pages_normalise_idempotently(seed_texts):
+    for name, text in seed_texts.items():
+        once = apply_edits(text, normalise(text, CONFIG))
+        assert normalise(once, CONFIG) == [], name
+
+
+def test_every_rule_is_registered_and_switchable():
+    assert set(RULES) == set(NORMALISATION_RULES)
+    text = "今年以来,各地各部门立足实际。"
+    off = EngineConfig(rules={"widen_punctuation": False})
+    assert normalise(text, off) == []
+    assert [edit.rule for edit in normalise(text, CONFIG)] == ["widen_punctuation"]
+
+
+def test_edits_name_their_rule_and_match_the_text():
+    text = "## 标题\n\n推动工\n\n业领域设备更新,提升效率.....好"
+    for edit in normalise(text, CONFIG):
+        assert edit.rule in NORMALISATION_RULES and edit.kind == "normalisation"
+        assert text[edit.start:edit.end] == edit.original
+
+
+_chinese_noise = st.lists(st.sampled_from(list("科技创新发展产业工人入子午卡 ,.:;()…—-\n#*。，、") + ["  ", "\n\n", "论坛", "，"]), max_size=60).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_chinese_noise)
+def test_normalisation_is_idempotent(text):
+    once = apply_edits(text, normalise(text, CONFIG))
+    assert apply_edits(once, normalise(once, CONFIG)) == once
