@@ -145,6 +145,7 @@ def _import_pycorrector_without_init() -> None:
     package = types.ModuleType("pycorrector")
     package.__path__ = list(spec.submodule_search_locations)
     package.__file__ = spec.origin
+    package.__spec__ = spec
     sys.modules["pycorrector"] = package
 
 

@@ -89,13 +89,32 @@ def score_witness_set(pages, texts: dict[str, str]) -> dict:
     return summary
 
 
+def judge_applied_edits(pages, corrections) -> dict:
+    """Precision and recall of the applied edits, judged one by one against the gold page."""
+    from jiaokan.evaluation.edit_quality import EditCounts, judge_edits
+
+    counts = EditCounts()
+    for page in pages:
+        correction = corrections[page.name]
+        applied = [edit for edit, on in zip(correction.edits, correction.applied) if on]
+        counts += judge_edits(page.gold, page.noisy, applied)
+    figures = counts.to_dict()
+    figures["wrong_examples"] = figures["wrong_examples"][:5]
+    return figures
+
+
 def count_edits(corrections) -> dict:
     """Applied and proposed edits, in total and by rule."""
     applied, proposed = Counter(), Counter()
+    applied_kinds, proposed_kinds = Counter(), Counter()
     for correction in corrections.values():
         for index, edit in enumerate(correction.edits):
-            (applied if correction.applied[index] else proposed)[edit.rule] += 1
+            is_applied = correction.applied[index]
+            (applied if is_applied else proposed)[edit.rule] += 1
+            (applied_kinds if is_applied else proposed_kinds)[edit.kind] += 1
     return {"applied": sum(applied.values()), "proposed": sum(proposed.values()),
+            "applied_by_kind": dict(sorted(applied_kinds.items())),
+            "proposed_by_kind": dict(sorted(proposed_kinds.items())),
             "applied_by_rule": dict(sorted(applied.items())), "proposed_by_rule": dict(sorted(proposed.items()))}
 
 
@@ -110,7 +129,10 @@ def clean_text_edits(clean: dict[str, str], workers: int) -> dict:
     for name, text in clean.items():
         damage += measure(text, corrections[name].text)
     per_10k = 10_000 / max(characters, 1)
+    content_kinds = ("consensus", "repair")  # normalisation edits change width, spaces, marks: not words
     return {
+        "content_applied_per_10k": sum(counts["applied_by_kind"].get(kind, 0) for kind in content_kinds) * per_10k,
+        "content_proposed_per_10k": sum(counts["proposed_by_kind"].get(kind, 0) for kind in content_kinds) * per_10k,
         "articles": len(clean),
         "characters": characters,
         "seconds": seconds,
@@ -154,6 +176,7 @@ def run(arguments) -> dict:
                                   profile=profile, correlation=arguments.correlation, lookalikes=lookalikes)
         corrections, seconds = run_engine({page.name: page.noisy for page in pages}, arguments.workers)
         summary = score_witness_set(pages, {name: correction.text for name, correction in corrections.items()})
+        summary["applied_edits"] = judge_applied_edits(pages, corrections)
         characters = sum(len(page.noisy) for page in pages)
         summary |= {"pages": len(pages), "seconds": seconds, "characters_per_second": characters / max(seconds, 1e-9),
                     "edits": count_edits(corrections), "target_errors_removed": TARGETS.get(copies)}
@@ -177,7 +200,8 @@ def _describe_file(path: Path | None) -> str:
 def format_table(results: dict) -> str:
     """A plain-text table of the figures that matter."""
     lines = [
-        "copies  subject CER before -> after   removed (target)   page CER before -> after   removed   chars/s",
+        "copies  subject CER before -> after   removed (target)   page CER before -> after   removed   chars/s"
+        "   applied edits: precision recall",
     ]
     for copies, summary in results["copies"].items():
         subject, page = summary["subject"], summary["page"]
@@ -188,6 +212,7 @@ def format_table(results: dict) -> str:
             f"   {subject['errors_removed']:7.1%} ({target_text:>4})"
             f"   {page['cer_before']:8.2%} -> {page['cer_after']:6.2%}   {page['errors_removed']:7.1%}"
             f"   {summary['characters_per_second']:7.0f}"
+            f"   {summary['applied_edits']['precision']:9.1%} {summary['applied_edits']['recall']:6.1%}"
         )
     if "clean" in results:
         clean = results["clean"]
@@ -196,6 +221,8 @@ def format_table(results: dict) -> str:
             f"proposed {clean['proposed_per_10k']:.2f} (target <= {clean['target_per_10k']:.0f}); "
             f"CER introduced {clean['cer_introduced']:.3%}"
         )
+        lines.append(f"  of which consensus/repair (content) edits: applied {clean['content_applied_per_10k']:.2f}, "
+                     f"proposed {clean['content_proposed_per_10k']:.2f} per 10k")
         if clean["applied_by_rule"] or clean["proposed_by_rule"]:
             lines.append(f"  applied by rule: {clean['applied_by_rule']}  proposed by rule: {clean['proposed_by_rule']}")
     return "\n".join(lines)

@@ -34,7 +34,7 @@ BENCHMARKS = {
     "peers": ("Peers: pycorrector and plain majority vote on the same text", [],
               ["--articles", "2", "--clean", "2", "--copies", "3"]),
     "bench_engine": ("Engine speed and scale", [], ["--quick"]),
-    "bench_batch": ("Batch runs", [], ["--quick"]),
+    "bench_batch": ("Batch runs", [], ["--pages", "300", "--megabytes", "1"]),
     "bench_api": ("API latency", [], ["--quick"]),
 }
 
@@ -72,7 +72,7 @@ def run_benchmark(name: str, argv: list[str]) -> dict:
     try:
         module = importlib.import_module(f"bench.{name}")
         with contextlib.redirect_stdout(output):
-            figures = module.main(argv)
+            figures = _call_main(module.main, name, argv)
         status = "ok"
     except (Exception, SystemExit) as error:  # noqa: BLE001 - one broken benchmark must not stop the others
         figures = {}
@@ -81,6 +81,20 @@ def run_benchmark(name: str, argv: list[str]) -> dict:
     seconds = time.perf_counter() - started
     sys.stderr.write(f"bench.{name}: {status} in {seconds:.0f} s\n")
     return {"status": status, "figures": figures, "printed": output.getvalue(), "seconds": seconds}
+
+
+def _call_main(main_function, name: str, argv: list[str]):
+    """``main(argv)``; a ``main()`` without parameters gets its arguments through ``sys.argv``."""
+    import inspect
+
+    if inspect.signature(main_function).parameters:
+        return main_function(argv)
+    saved = sys.argv
+    sys.argv = [f"bench/{name}.py", *argv]
+    try:
+        return main_function()
+    finally:
+        sys.argv = saved
 
 
 def quality_svg(quality: dict, peers: dict | None) -> str:
@@ -123,7 +137,8 @@ def quality_svg(quality: dict, peers: dict | None) -> str:
     return "".join(parts)
 
 
-def render_markdown(results: dict, command: str, machine_facts: dict, plot_name: str | None) -> str:
+def render_markdown(results: dict, command: str, machine_facts: dict, plot_name: str | None,
+                    json_name: str = "bench/results/benchmarks.json") -> str:
     """docs/benchmarks.md."""
     lines = [
         "# Benchmarks", "",
@@ -140,6 +155,9 @@ def render_markdown(results: dict, command: str, machine_facts: dict, plot_name:
         if result["status"] == "missing":
             lines += [f"`bench/{name}.py` is not written yet.", ""]
             continue
+        if result["status"] == "skipped":
+            lines += [f"Not run by this command (`python -m bench.run_all --only {name}` runs it).", ""]
+            continue
         invocation = " ".join([f"python -m bench.{name}", *result["argv"]])
         lines += [f"Command: `{invocation}` ({result['seconds']:.0f} s)", ""]
         if result["status"] != "ok":
@@ -153,7 +171,7 @@ def render_markdown(results: dict, command: str, machine_facts: dict, plot_name:
             lines += [f"![errors removed by copy count]({plot_name})", ""]
         if name == "quality" and result["status"] == "ok":
             lines += _quality_notes(result["figures"])
-    lines += ["## Figures as JSON", "", "Every benchmark's returned figures: `bench/results/benchmarks.json`.", ""]
+    lines += ["## Figures as JSON", "", f"Every benchmark's returned figures: `{json_name}`.", ""]
     return "\n".join(lines)
 
 
@@ -183,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict:
     results = {}
     for name, (_, full, quick) in BENCHMARKS.items():
         benchmark_argv = quick if arguments.quick else full
-        result = run_benchmark(name, list(benchmark_argv)) if name in chosen else {"status": "missing"}
+        result = run_benchmark(name, list(benchmark_argv)) if name in chosen else {"status": "skipped"}
         result["argv"] = list(benchmark_argv)
         results[name] = result
     facts = machine()
@@ -196,7 +214,9 @@ def main(argv: list[str] | None = None) -> dict:
                                                          encoding="utf-8")
     command = "python -m bench.run_all" + (" " + " ".join(argv) if argv else "")
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(render_markdown(results, command, facts, plot_name), encoding="utf-8")
+    json_name = (arguments.json.resolve().relative_to(ROOT).as_posix()
+                 if arguments.json.resolve().is_relative_to(ROOT) else str(arguments.json))
+    arguments.output.write_text(render_markdown(results, command, facts, plot_name, json_name), encoding="utf-8")
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     summary = {"machine": facts, "benchmarks": {name: {key: value for key, value in result.items() if key != "printed"}
                                                for name, result in results.items()}}

@@ -105,8 +105,12 @@ def test_click_and_keys_change_decisions_and_text(server, browser_page, sqlite_u
     assert stored_proposals(server, document_id)["majority_reading"]["status"] == "accepted"
     assert "子午工程" in derived_text(server, document_id)
 
-    # keys: j goes to the next pending (the doubled 卡), r rejects it
+    # keys: "visit" starts at "to review" (the one not auto-applied, now decided), so k finds
+    # nothing before it; K visits every proposal: it goes to 带光调联, and r rejects it
+    assert page.input_value("#focus-mode") == "review"
     page.keyboard.press("k")
+    assert "no more" in page.inner_text("#message")
+    page.keyboard.press("K")
     page.keyboard.press("r")
     page.wait_for_function("document.querySelectorAll('#text .proposal.status-rejected').length === 1")
     rejected = [rule for rule, p in stored_proposals(server, document_id).items() if p["status"] == "rejected"]
@@ -143,6 +147,7 @@ def test_page_with_hundreds_of_proposals_works(server, browser_page, sqlite_url,
     page = browser_page
     page.goto(f"{server}/review/documents/{ids['big.txt']}")
     assert page.locator("#text .proposal").count() == 600
+    assert page.inner_text("#count-review") == "600"
     for _ in range(300):
         page.keyboard.press("j")
     assert page.inner_text("#current-position").startswith("300 /")

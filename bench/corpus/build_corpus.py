@@ -29,7 +29,6 @@ import gzip
 import hashlib
 import html
 import json
-import os
 import re
 import subprocess
 import sys

@@ -23,14 +23,17 @@ from typing import Mapping, Sequence
 from jiaokan.alignment import Reading
 from jiaokan.edits import CONSENSUS, Edit
 from jiaokan.resources import Resources
+from jiaokan.script import HAN_PATTERN
 from jiaokan.textview import TextView, display
 
 #: readings an erring copy could have produced instead (spreads the error probability)
 ALTERNATIVES = 8
 #: log-odds bonus for forming a domain-lexicon term the other reading does not form
-DOMAIN_TERM_BONUS = 10.0
+DOMAIN_TERM_BONUS = 12.0
 #: word-segmentation differences count this much, at most `WORD_SCORE_CAP` either way
 WORD_SCORE_CAP = 4.0
+#: log-odds for the reading an OCR error type explains better (a dropped or a doubled character)
+ERROR_TYPE_PRIOR = 2.5
 #: disputed stretches at least this long are replaced blocks (reviewed, not trusted blindly)
 BLOCK_LENGTH = 6
 #: disputed runs this close together are decided as one window, and count as one error event
@@ -126,68 +129,69 @@ def _windows(disputed: list[bool]) -> list[tuple[int, int]]:
 
 
 def _decide(name, view, start, end, voters, reliability, resources):
-    """The winning reading of ``[start, end)``, or None when the document's own stands."""
+    """The winning reading of ``[start, end)``, its confidence, rule and supporters; None
+    when the document's own reading stands."""
     own = tuple(view.units[start:end])
     votes = {name: own} | {reading.witness: tuple(reading.units[start - reading.start:end - reading.start]) for reading in voters}
-    candidates = sorted(set(votes.values()) | {_positionwise_majority(votes, reliability)})
+    weights = {voter: _log_odds(reliability.get(voter, 0.95)) for voter in votes}
+    position_scores = [_position_scores(votes, weights, offset) for offset in range(end - start)]
+    majority = tuple(max(sorted(scores), key=lambda unit, scores=scores: (scores[unit], unit == own[offset])) for offset, scores in enumerate(position_scores))
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
-    scores = {}
-    for candidate in candidates:
-        scores[candidate] = _vote_score(candidate, votes, reliability) + _lexical_score(candidate, own, left, right, resources)
-    ranked = sorted(candidates, key=lambda candidate: (-scores[candidate], candidate != own, candidate))
-    winner = ranked[0]
+    totals = {}
+    for candidate in sorted(set(votes.values()) | {majority}):
+        vote = -sum(weights[voter] * _error_events(candidate, reading) for voter, reading in votes.items())
+        totals[candidate] = vote + _lexical_score(candidate, own, left, right, resources)
+    winner = max(sorted(totals), key=lambda candidate: (totals[candidate], candidate == own))
     if winner == own:
         return None
-    total = sum(math.exp(score - scores[winner]) for score in scores.values())
-    confidence = 1.0 / total
-    supporters = [voter for voter, reading in votes.items() if reading == winner]
-    own_score_without_lexicon = _vote_score(own, votes, reliability)
-    outvoted = _vote_score(winner, votes, reliability) > own_score_without_lexicon
-    if not outvoted:
+    confidence = 1.0 / sum(math.exp(total - totals[winner]) for total in totals.values())
+    outvoted = _vote_total(winner, votes, weights) > _vote_total(own, votes, weights)
+    if outvoted:
+        rule = "majority_reading"
+    else:
         if end - start > LEXICAL_WINDOW:
             return None
         rule = "lexicon_reading"
-    elif end - start >= BLOCK_LENGTH or sum(len(unit) for unit in winner) - (end - start) >= BLOCK_LENGTH or (end - start) - sum(len(unit) for unit in winner) >= BLOCK_LENGTH:
+    supporters = [voter for voter, reading in votes.items() if reading == winner]
+    if outvoted and _is_block(winner, own):
         rule = "replaced_block"
-        if not _is_repeat_removal(view.units, start, end, winner):
-            confidence = min(confidence, BLOCK_CONFIDENCE_CAP) if len(supporters) < 2 else confidence
-    else:
-        rule = "majority_reading"
+        if len(supporters) < 2 and not _is_repeat_removal(view.units, start, end, winner):
+            confidence = min(confidence, BLOCK_CONFIDENCE_CAP)
     return winner, round(confidence, 4), rule, supporters
 
 
-def _positionwise_majority(votes: Mapping[str, tuple[str, ...]], reliability: Mapping[str, float]) -> tuple[str, ...]:
-    length = len(next(iter(votes.values())))
-    result = []
-    for position in range(length):
-        weights: dict[str, float] = {}
-        for voter, reading in votes.items():
-            weights[reading[position]] = weights.get(reading[position], 0.0) + _log_odds(reliability.get(voter, 0.95))
-        result.append(max(sorted(weights), key=lambda unit: weights[unit]))
-    return tuple(result)
+def _error_events(candidate: tuple[str, ...], reading: tuple[str, ...]) -> int:
+    """How many OCR errors turn ``candidate`` into ``reading``: edits of the joined text,
+    two neighbours read in swapped order counting as one (带光联调 -> 带光调联), however
+    the alignment happened to split them."""
+    from rapidfuzz.distance import OSA  # lazy, like every rapidfuzz use
+
+    return OSA.distance("".join(candidate), "".join(reading))
+
+
+def _vote_total(candidate, votes, weights) -> float:
+    return -sum(weights[voter] * _error_events(candidate, reading) for voter, reading in votes.items())
+
+
+def _position_scores(votes, weights, offset: int) -> dict[str, float]:
+    """Each reading at one position, scored minus the weight of every copy reading otherwise."""
+    total = sum(weights.values())
+    support: dict[str, float] = {}
+    for voter, reading in votes.items():
+        support[reading[offset]] = support.get(reading[offset], 0.0) + weights[voter]
+    return {unit: weight - total for unit, weight in support.items()}
+
+
+def _is_block(winner: tuple[str, ...], own: tuple[str, ...]) -> bool:
+    """A long stretch replaced, inserted or dropped."""
+    changed = sum(1 for mine, theirs in zip(winner, own) if mine != theirs)
+    return changed >= BLOCK_LENGTH or abs(sum(len(unit) for unit in winner) - len(own)) >= BLOCK_LENGTH
 
 
 def _log_odds(accuracy: float) -> float:
     accuracy = min(max(accuracy, 0.6), 0.999)
     return math.log(accuracy) - math.log((1.0 - accuracy) / ALTERNATIVES)
-
-
-def _vote_score(candidate: tuple[str, ...], votes: Mapping[str, tuple[str, ...]], reliability: Mapping[str, float]) -> float:
-    """Minus the cost of every copy that reads otherwise: a run of differing units is one
-    error event, and each differing unit adds a tenth more."""
-    score = 0.0
-    for voter, reading in votes.items():
-        events = differing = 0
-        last_difference = None
-        for position, (mine, theirs) in enumerate(zip(candidate, reading)):
-            if mine != theirs:
-                differing += 1
-                if last_difference is None or position - last_difference > JOIN_GAP + 1:
-                    events += 1
-                last_difference = position
-        score -= _log_odds(reliability.get(voter, 0.95)) * (events + 0.1 * differing)
-    return score
 
 
 def _context(units: str, start: int, end: int) -> str:
@@ -198,9 +202,33 @@ def _lexical_score(candidate, own, left, right, resources: Resources) -> float:
     text = left + "".join(candidate) + right
     reference = left + "".join(own) + right
     score = DOMAIN_TERM_BONUS if _forms_domain_term(text, len(left), len(text) - len(right), resources) else 0.0
-    candidate_words = _segmentation_per_character(text, resources) * len(reference)
-    own_words = _segmentation_per_character(reference, resources) * len(reference)
-    return score + max(-WORD_SCORE_CAP, min(WORD_SCORE_CAP, candidate_words - own_words))
+    if not _comparable_by_words(candidate, own):
+        return score + _error_type_prior(left + "".join(candidate) + right, left + "".join(own) + right)
+    difference = resources.words.segmentation_score(text) - resources.words.segmentation_score(reference)
+    return score + max(-WORD_SCORE_CAP, min(WORD_SCORE_CAP, difference))
+
+
+def _error_type_prior(candidate: str, own: str) -> float:
+    """OCR drops characters and doubles them, but seldom invents one: between two readings one
+    character apart, favour the longer unless its extra character doubles a neighbour."""
+    if abs(len(candidate) - len(own)) != 1:
+        return 0.0
+    longer, shorter = (candidate, own) if len(candidate) > len(own) else (own, candidate)
+    for index in range(len(longer)):
+        if longer[:index] + longer[index + 1:] == shorter:
+            doubled = longer[index] in (longer[index - 1:index] + longer[index + 1:index + 2])
+            favours_longer = not doubled and longer[index].isalnum()
+            return ERROR_TYPE_PRIOR if (longer is candidate) == favours_longer else -ERROR_TYPE_PRIOR
+    return 0.0
+
+
+def _comparable_by_words(candidate: tuple[str, ...], own: tuple[str, ...]) -> bool:
+    """A unigram word model compares readings of equal length whose differences are Han;
+    it would favour any deletion and knows nothing of Latin letters or digits."""
+    first, second = "".join(candidate), "".join(own)
+    if len(first) != len(second):
+        return False
+    return all(a == b or (HAN_PATTERN.match(a) and HAN_PATTERN.match(b)) for a, b in zip(first, second))
 
 
 def _forms_domain_term(text: str, start: int, end: int, resources: Resources) -> bool:
@@ -211,12 +239,6 @@ def _forms_domain_term(text: str, start: int, end: int, resources: Resources) ->
             if term_start < max(end, start + 1) and text[term_start:term_end] in resources.lexicon:
                 return True
     return False
-
-
-def _segmentation_per_character(text: str, resources: Resources) -> float:
-    if not text:
-        return 0.0
-    return resources.words.segmentation_score(text) / len(text)
 
 
 def _is_repeat_removal(units: str, start: int, end: int, winner: tuple[str, ...]) -> bool:

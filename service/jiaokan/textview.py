@@ -16,7 +16,7 @@ from jiaokan.script import COMPARISON_FOLD
 _UNIT = re.compile(
     r"(?P<skip>\s+|\*+|#+|_{2,}|`+)"
     r"|(?P<ellipsis>(?:\.|．|。|…){3,}|…{1,2}|⋯+)"
-    r"|(?P<dash>—+|―+|－{2,}|-{2,})"
+    r"|(?P<dash>—+|―+|－{2,})"
     r"|(?P<char>.)",
     re.DOTALL,
 )

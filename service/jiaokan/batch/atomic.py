@@ -8,9 +8,8 @@ temporary file behind; its name starts with `TEMPORARY_PREFIX`, and
 """
 from __future__ import annotations
 
-import functools
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Callable
 
@@ -31,17 +30,13 @@ def write_atomically(
     ``before_replace`` is called with the finished temporary file just before the
     rename (the fault-injection tests kill the process there).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX)
-    temporary = Path(temporary_name)
+    descriptor, temporary = _create_temporary(path)
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
             stream.flush()
             if durable:
                 os.fsync(stream.fileno())
-        # mkstemp creates 0600 files; outputs get the usual permissions
-        os.chmod(temporary, 0o666 & ~_current_umask())
         if before_replace is not None:
             before_replace(temporary)
         os.replace(temporary, path)
@@ -83,9 +78,20 @@ def remove_stale_temporaries(root: Path) -> list[Path]:
     return sorted(removed)
 
 
-@functools.cache
-def _current_umask() -> int:
-    # os.umask can only be read by setting it; read it once, the umask of a run does not change
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new temporary file next to ``path``, with the permissions a normal file gets (0666 less the umask)."""
+    try:
+        return _open_new(path)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _open_new(path)
+
+
+def _open_new(path: Path) -> tuple[int, Path]:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temporary = path.with_name(f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue

@@ -18,7 +18,7 @@ with a reason for the run summary.
 from __future__ import annotations
 
 import codecs
-import unicodedata
+import re
 from dataclasses import dataclass
 
 from jiaokan.errors import InputError
@@ -37,8 +37,9 @@ CHINESE_ENCODINGS = ("gb18030", "big5")
 SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030"}
 #: a text whose share of control characters is above this is binary data that happened to decode
 MAX_CONTROL_SHARE = 0.01
-#: control characters that text files legitimately contain
-TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1b")
+#: control characters (Unicode category Cc) except those text files legitimately contain:
+#: tab, line feed, vertical tab, form feed, carriage return, escape
+STRAY_CONTROLS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
 
 
 class NotTextError(InputError):
@@ -92,14 +93,10 @@ def _decode_strictly(data: bytes, encoding: str) -> str:
 def _checked_text(text: str) -> str:
     """``text`` with LF line endings, after refusing binary data that happened to decode."""
     if text:
-        controls = sum(1 for character in text if _is_stray_control(character))
+        controls = len(STRAY_CONTROLS.findall(text))
         if controls > MAX_CONTROL_SHARE * len(text):
             raise NotTextError(f"binary data ({controls} control characters in {len(text)})")
     return normalise_line_endings(text)
-
-
-def _is_stray_control(character: str) -> bool:
-    return character not in TEXT_CONTROLS and (character == "\x00" or unicodedata.category(character) == "Cc")
 
 
 def _detect_chinese_encoding(data: bytes) -> str | None:

@@ -78,6 +78,7 @@ class Manifest:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._descriptor: int | None = None
 
     def load(self) -> dict[str, FinishedFile]:
         """The records by relative path (the last line for a path wins); malformed lines are ignored."""
@@ -96,18 +97,23 @@ class Manifest:
         """Replace the manifest with ``records``, sorted, atomically (drops stale and torn lines)."""
         ordered = sorted(records, key=lambda record: record.relative_path)
         data = "".join(canonical_json(record.to_dict()) + "\n" for record in ordered).encode("utf-8")
+        self.close()  # an open descriptor would append to the replaced file
         write_atomically(self.path, data, durable=False)
 
     def append(self, record: FinishedFile) -> None:
         """Add one record with a single append (whole lines survive a kill)."""
         line = (canonical_json(record.to_dict()) + "\n").encode("utf-8")
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-        try:
-            written = os.write(descriptor, line)
-            while written < len(line):  # only on unusual file systems; keep the line whole anyway
-                written += os.write(descriptor, line[written:])
-        finally:
-            os.close(descriptor)
+        if self._descriptor is None:
+            self._descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        written = os.write(self._descriptor, line)
+        while written < len(line):  # only on unusual file systems; keep the line whole anyway
+            written += os.write(self._descriptor, line[written:])
+
+    def close(self) -> None:
+        """Close the file appended to (reopened on the next append)."""
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
 
 
 def _parse_line(line: bytes) -> FinishedFile | None:

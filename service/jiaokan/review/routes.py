@@ -28,7 +28,9 @@ def mount_review(app) -> None:
     from fastapi.staticfiles import StaticFiles
     from fastapi.templating import Jinja2Templates
 
-    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["visible_whitespace"] = visible_whitespace
+    app.state.templates = templates
     app.mount("/review/static", StaticFiles(directory=str(HERE / "static")), name="review-static")
     app.include_router(router)
 
@@ -83,6 +85,15 @@ def review_document(request: Request, document_id: IdPath, session: SessionDep, 
             "next_document": neighbours[1],
         },
     )
+
+
+#: how whitespace inside a proposal is shown, so a removed line break or space can be seen
+WHITESPACE_SYMBOLS = str.maketrans({"\n": "↵", "\r": "", " ": "·", "\t": "⇥", "\u3000": "□"})
+
+
+def visible_whitespace(value: str) -> str:
+    """``value`` with whitespace drawn as symbols (only inside proposals; the text keeps its layout)."""
+    return value.translate(WHITESPACE_SYMBOLS)
 
 
 def text_segments(original: str, proposals) -> list[dict[str, Any]]:

@@ -21,11 +21,15 @@
     return node;
   }
 
+  // whitespace drawn as symbols, so a removed line break or space can be seen
+  const symbols = { "\n": "↵", "\r": "", " ": "·", "\t": "⇥", "\u3000": "□" };
+  function visible(value) { return value.replace(/[\n\r \t\u3000]/g, (character) => symbols[character]); }
+
   function changeLine(p) {
     const line = element("div", null, "change");
-    line.append(p.original ? element("del", p.original) : element("span", "(insert)", "nothing"));
+    line.append(p.original ? element("del", visible(p.original)) : element("span", "(insert)", "nothing"));
     line.append(element("span", "→", "arrow"));
-    line.append(p.replacement ? element("ins", p.replacement) : element("span", "(delete)", "nothing"));
+    line.append(p.replacement ? element("ins", visible(p.replacement)) : element("span", "(delete)", "nothing"));
     return line;
   }
 
@@ -96,7 +100,9 @@
 
   function refreshCounts() {
     const counts = { pending: 0, accepted: 0, rejected: 0 };
-    for (const p of Object.values(proposals)) counts[p.status] += 1;
+    let review = 0;
+    for (const p of Object.values(proposals)) { counts[p.status] += 1; if (p.status === "pending" && !p.auto) review += 1; }
+    document.getElementById("count-review").textContent = review;
     const total = counts.pending + counts.accepted + counts.rejected || 1;
     for (const name of Object.keys(counts)) document.getElementById("count-" + name).textContent = counts[name];
     document.getElementById("bar-accepted").style.width = (100 * counts.accepted / total) + "%";
@@ -127,11 +133,20 @@
     showCurrent();
   }
 
-  function step(direction, pendingOnly) {
+  const focusMode = document.getElementById("focus-mode");
+  const visits = {
+    review: (p) => p.status === "pending" && !p.auto,
+    pending: (p) => p.status === "pending",
+    all: () => true,
+  };
+
+  // follow: true = the "visit" choice, false = every proposal
+  function step(direction, follow) {
+    const mode = follow ? focusMode.value : "all";
     for (let index = current + direction; index >= 0 && index < marks.length; index += direction) {
-      if (!pendingOnly || proposals[marks[index].dataset.id].status === "pending") { select(index); return true; }
+      if (visits[mode](proposals[marks[index].dataset.id])) { select(index); return true; }
     }
-    say(pendingOnly ? "no more pending proposals this way" : "no more proposals this way");
+    say(mode === "all" ? "no more proposals this way" : "no more proposals this way to " + (mode === "review" ? "review" : "decide"));
     return false;
   }
 
@@ -236,6 +251,7 @@
     "[": () => { if (root.dataset.previousUrl) window.location = root.dataset.previousUrl; },
     "]": () => { if (root.dataset.nextUrl) window.location = root.dataset.nextUrl; },
   };
+  focusMode.addEventListener("change", () => focusMode.blur());
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest("input, select, textarea")) return;

@@ -1,0 +1,154 @@
+"""Scale benchmark of ``jiaokan clean``: synthetic pages through the command, end to end.
+
+Generates ``--pages`` pages (``--megabytes`` in total; default 10,000 pages, ~20 MB, with
+passages repeated across pages) into a temporary folder, runs ``jiaokan clean`` on them as
+a subprocess with ``--workers`` processes, and reports throughput (MB of input per second
+of wall time) and peak memory: the largest single process (getrusage RUSAGE_CHILDREN
+maxrss) and the whole process tree (main process + engine workers, sampled from /proc
+every 0.1 s). Targets (issue 4): >= 1 MB/s and < 2 GB on 2 cores.
+
+``--layer-only`` replaces the engine with one that returns every text unchanged, so the
+numbers measure the batch layer alone (reading, decoding, writing, manifest, summary).
+
+    python bench/bench_batch.py                       # the full benchmark
+    python bench/bench_batch.py --pages 500 --megabytes 1 --repeat 3
+    python bench/bench_batch.py --layer-only
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic_pages import write_pages  # noqa: E402
+
+#: the child command for --layer-only: the real CLI with an engine that changes nothing
+LAYER_ONLY_CHILD = """
+import sys
+import jiaokan
+from jiaokan.result import Correction
+
+def unchanged(documents, *, config, only=None, workers=1, progress=None):
+    results = {}
+    for name in sorted(only if only is not None else documents):
+        results[name] = Correction.from_edits(name, documents[name], [], config)
+        if progress:
+            progress(name, results[name])
+    return results
+
+jiaokan.correct_corpus = unchanged
+from jiaokan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def clean_command(inputs: Path, output: Path, workers: int, layer_only: bool) -> list[str]:
+    arguments = ["clean", str(inputs), "-o", str(output), "--workers", str(workers), "--quiet", "--no-progress"]
+    if layer_only:
+        return [sys.executable, "-c", LAYER_ONLY_CHILD, *arguments]
+    return [sys.executable, "-m", "jiaokan.cli", *arguments]
+
+
+def process_tree_rss(root_pid: int) -> int:
+    """Resident bytes of ``root_pid`` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stream:
+                fields = stream.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(entry), int(fields[1])
+        children.setdefault(parent, []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def timed_run(command: list[str]) -> tuple[float, int, int]:
+    """(wall seconds, peak tree bytes, exit code) of one run."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, process_tree_rss(process.pid))
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, errors = process.communicate()
+    seconds = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    if process.returncode != 0:
+        sys.stderr.write(errors.decode("utf-8", "replace"))
+    return seconds, peak, process.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=10_000)
+    parser.add_argument("--megabytes", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1, help="runs (each into a fresh OUTPUT); medians are reported")
+    parser.add_argument("--layer-only", action="store_true", help="an engine that changes nothing: measure the batch layer alone")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="jiaokan-bench-") as scratch:
+        inputs = Path(scratch) / "pages"
+        generated = time.perf_counter()
+        size = write_pages(inputs, pages=arguments.pages, megabytes=arguments.megabytes)
+        generated = time.perf_counter() - generated
+        runs = []
+        for index in range(arguments.repeat):
+            output = Path(scratch) / f"out-{index}"
+            command = clean_command(inputs, output, arguments.workers, arguments.layer_only)
+            seconds, tree_peak, exit_code = timed_run(command)
+            summary = json.loads((output / ".jiaokan/summary.json").read_text(encoding="utf-8")) if exit_code in (0, 1) else {}
+            runs.append({"seconds": seconds, "tree_peak_bytes": tree_peak, "exit_code": exit_code, "files": summary.get("files")})
+        largest_process = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # Linux: kilobytes
+    seconds = statistics.median(run["seconds"] for run in runs)
+    tree_peak = max(run["tree_peak_bytes"] for run in runs)
+    result = {
+        "command": " ".join(["python bench/bench_batch.py", *sys.argv[1:]]),
+        "engine": "unchanged-text stand-in (batch layer only)" if arguments.layer_only else "jiaokan engine",
+        "pages": arguments.pages,
+        "input_megabytes": round(size / 1e6, 2),
+        "workers": arguments.workers,
+        "cpu_count": os.cpu_count(),
+        "runs": len(runs),
+        "median_seconds": round(seconds, 2),
+        "megabytes_per_second": round(size / 1e6 / seconds, 3),
+        "peak_memory_megabytes": {"largest_process": round(largest_process / 1e6), "process_tree": round(tree_peak / 1e6)},
+        "generation_seconds": round(generated, 1),
+        "exit_codes": [run["exit_code"] for run in runs],
+        "files": runs[-1]["files"],
+    }
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    if arguments.json:
+        arguments.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
