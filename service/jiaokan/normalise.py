@@ -82,31 +82,43 @@ def remove_stray_spaces(text: str) -> list[Edit]:
 
     Only in lines that read as prose (they carry sentence punctuation), and only where
     the characters either side form a word, so the spaces of bylines, headlines and
-    "第八条 党的..." stay.
+    "第八条 党的..." stay. A half-width mark counts as Chinese punctuation exactly when
+    widen_punctuation widens it, so the two rules agree on every pass.
     """
+    widened = {edit.start for edit in widen_punctuation(text)}
     edits = []
     for line_match in re.finditer(r"[^\n]+", text):
         line = line_match.group()
         if not _is_prose(line):
             continue
         for match in _INNER_SPACE.finditer(line):
-            if _is_stray_space(line, match.start(), match.end()):
-                start = line_match.start() + match.start()
-                edits.append(_edit(text, start, start + len(match.group()), "", "remove_stray_spaces", 0.95))
+            start = line_match.start() + match.start()
+            end = start + len(match.group())
+            if start - 1 not in widened and _is_stray_space(text, start, end, widened):  # a widened mark takes its own space
+                edits.append(_edit(text, start, end, "", "remove_stray_spaces", 0.95))
     return edits
 
 
-def _is_stray_space(line: str, start: int, end: int) -> bool:
-    before, after = line[start - 1], line[end]
-    if before in _SPACE_FREE_MARKS or after in _SPACE_FREE_MARKS:
-        return is_chinese_context(before) and is_chinese_context(after)
-    if not (is_han(before) and is_han(after)) or _NUMBERED_HEADING.search(line[:start]):
+def _chinese_mark(text: str, index: int, widened: set[int]) -> bool:
+    """A full-width mark that takes no space, or a half-width one about to become one."""
+    character = text[index]
+    if index in widened:
+        character = character.translate(COMPARISON_FOLD)
+    return character in _SPACE_FREE_MARKS
+
+
+def _is_stray_space(text: str, start: int, end: int, widened: set[int]) -> bool:
+    before, after = text[start - 1], text[end]
+    if _chinese_mark(text, start - 1, widened) or _chinese_mark(text, end, widened):
+        return (is_chinese_context(before) or start - 1 in widened) and (is_chinese_context(after) or end in widened)
+    if not (is_han(before) and is_han(after)) or _NUMBERED_HEADING.search(text[text.rfind("\n", 0, start) + 1:start]):
         return False
-    return _forms_word(_tail(line[:start]), _head(line[end:]))
+    return _forms_word(_tail(text[:start]), _head(text[end:]))
 
 
 def _is_prose(line: str) -> bool:
-    return han_count(line) >= 12 and any(mark in line for mark in SENTENCE_PUNCTUATION + ",;")
+    folded = line.translate(COMPARISON_FOLD)
+    return han_count(line) >= 12 and any(mark in folded for mark in SENTENCE_PUNCTUATION)
 
 
 def _tail(text: str, size: int = 4) -> str:
@@ -192,58 +204,73 @@ def _reads_as_prose(unfinished: str) -> bool:
 # ---------------------------------------------------------------- punctuation
 
 def _neighbour(text: str, index: int, step: int) -> str:
-    """The nearest character from ``index`` in direction ``step`` that is neither a space
-    nor a half-width mark (so "科,," widens both commas, as the second pass would)."""
+    """The nearest character from ``index`` in direction ``step`` that is not a space or markup."""
     while 0 <= index < len(text):
-        if text[index] not in " \t\u00a0." and text[index] not in WIDE_PUNCTUATION:
+        if text[index] not in " \t\u00a0*#_`":
             return text[index]
         index += step
     return ""
 
 
+def _folded_neighbour(text: str, index: int, step: int) -> str:
+    """The neighbour with its width folded: what it reads as once widened (keeps rules idempotent)."""
+    return _neighbour(text, index, step).translate(COMPARISON_FOLD)
+
+
+#: a run of half-width marks (and the spaces among them) is judged as one piece, so widening
+#: one mark never changes the context of the next (idempotence)
+_HALF_WIDTH_RUN = re.compile(r"[,:;!?.()](?:[ \t]*[,:;!?.()])*")
+
+
 @rule
 def widen_punctuation(text: str) -> list[Edit]:
     """Half-width , : ; ! ? ( ) and sentence-final . in Chinese text become full-width;
-    3.5, 1,000, 12:30, G60 and English stay as they are."""
+    3.5, 1,000, 12:30, G60, dpkg(8), English and code stay as they are."""
     edits = []
-    for index, character in enumerate(text):
-        if character not in WIDE_PUNCTUATION and character != ".":
-            continue
-        before, after = _neighbour(text, index - 1, -1), _neighbour(text, index + 1, 1)
-        if before.isdigit() and after.isdigit():
-            continue
-        if character == ".":
-            if text[index + 1:index + 2] in (".", "…") or text[index - 1:index] in (".", "…"):
-                continue  # part of an ellipsis: unify_ellipsis's business
-            if not (is_han(before) or (before and before in "”’）")) or after.isascii() and after.isalnum():
+    for run in _HALF_WIDTH_RUN.finditer(text):
+        before, after = _neighbour(text, run.start() - 1, -1), _neighbour(text, run.end(), 1)
+        marks = [index for index in range(run.start(), run.end()) if text[index] not in " \t"]
+        if len({text[index] for index in marks} - set("()")) > 1 and not (is_chinese_context(before) and is_chinese_context(after)):
+            continue  # "!!, !event", "?:" — a mix of marks outside plain Chinese is code
+        for index in marks:
+            replacement = _wide_form(text, index, before, after)
+            if replacement is None:
                 continue
-            replacement = "。"
-        elif character in "()":
-            if not _chinese_parenthesis(text, index):
-                continue
-            replacement = WIDE_PUNCTUATION[character]
-        else:
-            if not (is_chinese_context(before) or (is_chinese_context(after) and not (before.isascii() and before.isalnum()))):
-                continue
-            replacement = WIDE_PUNCTUATION[character]
-        end = index + 1
-        while end < len(text) and text[end] == " " and character not in "(":
-            end += 1  # "， " : the space after an ASCII comma goes with it
-        if end >= len(text) or text[end] == "\n":
-            end = index + 1  # spaces ending a line are strip_trailing_spaces' business
-        edits.append(_edit(text, index, end, replacement, "widen_punctuation", 0.97))
+            end = index + 1
+            while end < len(text) and text[end] == " " and text[index] not in "(":
+                end += 1  # "， " : the space after an ASCII comma goes with it
+            if end >= len(text) or text[end] in "\n" or end > index + 1 and end < run.end():
+                end = index + 1  # spaces ending a line are strip_trailing_spaces' business
+            edits.append(_edit(text, index, end, replacement, "widen_punctuation", 0.97))
     return edits
 
 
+def _wide_form(text: str, index: int, before: str, after: str) -> str | None:
+    """The full-width form of the mark at ``index`` if its run sits in Chinese context."""
+    character = text[index]
+    if before.isdigit() and after.isdigit():
+        return None  # 3.5, 1,000, 12:30
+    if character == ".":
+        if text[index + 1:index + 2] in (".", "…", "。", "．") or text[index - 1:index] in (".", "…", "。", "．"):
+            return None  # part of an ellipsis: unify_ellipsis's business
+        if is_han(before) or (before and before in "”’）"):
+            return "。" if not (after.isascii() and after.isalnum()) else None
+        return None
+    if character in "()":
+        return WIDE_PUNCTUATION[character] if _chinese_parenthesis(text, index) else None
+    if is_chinese_context(before) or (is_chinese_context(after) and not (before.isascii() and before.isalnum())):
+        return WIDE_PUNCTUATION[character]
+    return None
+
+
 def _chinese_parenthesis(text: str, index: int) -> bool:
-    """A parenthesis whose pair sits in Chinese context (outside or inside)."""
+    """A parenthesis pair in Chinese text: Chinese inside (and no Latin word glued before it),
+    or Chinese on both sides ("光源(HEPS)正式"); "dpkg(8)" and "f(x)" stay."""
     line_start = text.rfind("\n", 0, index) + 1
     line_end = text.find("\n", index)
     line_end = len(text) if line_end < 0 else line_end
     if text[index] == "(":
-        close = text.find(")", index, line_end)
-        if close < 0:
-            close = text.find("）", index, line_end)
+        close = min((position for position in (text.find(")", index, line_end), text.find("）", index, line_end)) if position >= 0), default=-1)
         if close < 0:
             return False
         open_index, close_index = index, close
@@ -251,13 +278,16 @@ def _chinese_parenthesis(text: str, index: int) -> bool:
         open_index = max(text.rfind("(", line_start, index), text.rfind("（", line_start, index))
         if open_index < 0:
             return False
-        open_index, close_index = open_index, index
-    outside = _neighbour(text, open_index - 1, -1) + _neighbour(text, close_index + 1, 1)
-    inside = text[open_index + 1:close_index]
-    return any(is_chinese_context(character) for character in outside) or han_count(inside) > 0
+        close_index = index
+    before = text[open_index - 1] if open_index > 0 else ""
+    outside_before = _folded_neighbour(text, open_index - 1, -1)
+    outside_after = _folded_neighbour(text, close_index + 1, 1)
+    if han_count(text[open_index + 1:close_index]) > 0:
+        return not (before.isascii() and before.isalnum())
+    return is_chinese_context(outside_before) and (is_chinese_context(outside_after) or outside_after in ("", "\n"))
 
 
-_ELLIPSIS_VARIANT = re.compile(r"(?:\.{3,}|。{3,}|．{3,}|…{3,}|(?<!…)…(?!…)|⋯+)")
+_ELLIPSIS_VARIANT = re.compile(r"(?:[.。．]{3,}|…{3,}|(?<!…)…(?!…)|⋯+)")
 
 
 @rule
@@ -265,7 +295,7 @@ def unify_ellipsis(text: str) -> list[Edit]:
     """"....." "…………" "。。。" "…" in Chinese text become ……."""
     edits = []
     for match in _ELLIPSIS_VARIANT.finditer(text):
-        before, after = _neighbour(text, match.start() - 1, -1), _neighbour(text, match.end(), 1)
+        before, after = _folded_neighbour(text, match.start() - 1, -1), _folded_neighbour(text, match.end(), 1)
         if is_chinese_context(before) or is_chinese_context(after):
             edits.append(_edit(text, match.start(), match.end(), "……", "unify_ellipsis", 0.96))
     return edits
@@ -279,7 +309,7 @@ def unify_dash(text: str) -> list[Edit]:
     """A lone — or doubled hyphens between Chinese characters become the Chinese dash ——."""
     edits = []
     for match in _DASH_VARIANT.finditer(text):
-        before, after = _neighbour(text, match.start() - 1, -1), _neighbour(text, match.end(), 1)
+        before, after = _folded_neighbour(text, match.start() - 1, -1), _folded_neighbour(text, match.end(), 1)
         if (is_han(before) or (before and before in "”」")) and (is_han(after) or (after and after in "“「")) or (match.start() == 0 or text[match.start() - 1] == "\n") and is_han(after):
             edits.append(_edit(text, match.start(), match.end(), "——", "unify_dash", 0.93))
     return edits

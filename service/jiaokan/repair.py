@@ -23,7 +23,9 @@ from jiaokan.textview import TextView, build_view
 #: look-alikes less similar than this are not considered
 MINIMUM_SIMILARITY = 0.5
 #: frequent words whose look-alike variants are searched for (two-character words need more)
-WORD_FREQUENCY_FLOOR = {2: 2000, 3: 50, 4: 20}
+WORD_FREQUENCY_FLOOR = {2: 1000, 3: 50, 4: 50}
+#: look-alikes for word variants must be at least this similar (the table's 0.6-0.7 band is doubtful)
+LOOKALIKE_SIMILARITY = 0.65
 #: a look-alike fix must raise the local segmentation log-probability by this much
 LOOKALIKE_MARGIN = 4.0
 #: characters of context either side for local word scoring
@@ -272,38 +274,40 @@ def fix_lookalike(view: TextView, resources: Resources) -> list[Edit]:
     edits = []
     for length in sorted({len(variant) for variant in variants}):
         for start in range(0, len(units) - length + 1):
-            candidate = variants.get(units[start:start + length])
-            if candidate is None:
+            found = units[start:start + length]
+            word = variants.get(found)
+            if word is None:
                 continue
-            position, replacement, word, similarity = candidate
+            position = next(offset for offset in range(length) if found[offset] != word[offset])
             index = start + position
-            gain = _lookalike_gain(units, index, replacement, resources)
+            similarity = resources.lookalikes.similarity(found[position], word[position])
+            gain = _lookalike_gain(units, index, word[position], resources)
             if gain < LOOKALIKE_MARGIN:
                 continue
             confidence = min(0.95, 0.5 + similarity * 0.3 + gain / 40)
-            edits.append(_edit(view.original, view.starts[index], view.ends[index], replacement, "fix_lookalike", confidence, word=word, lookalike_similarity=similarity, gain=round(gain, 2)))
+            edits.append(_edit(view.original, view.starts[index], view.ends[index], word[position], "fix_lookalike", confidence, word=word, lookalike_similarity=similarity, gain=round(gain, 2)))
     return edits
 
 
 @lru_cache(maxsize=2)
-def _word_variants(resources: Resources) -> dict[str, tuple[int, str, str, float]]:
-    """variant -> (position, right character, word, similarity) for frequent words."""
-    variants: dict[str, tuple[int, str, str, float]] = {}
+def _word_variants(resources: Resources) -> dict[str, str]:
+    """misreading -> frequent word one look-alike character away (built once per process, ~1 s)."""
+    best: dict[str, tuple[int, float, str]] = {}
     for word, frequency in resources.words.frequencies.items():
         floor = WORD_FREQUENCY_FLOOR.get(len(word))
         if floor is None or frequency < floor or not _all_han(word):
             continue
         for position, character in enumerate(word):
             for lookalike, similarity in resources.lookalikes.of(character).items():
-                if similarity < MINIMUM_SIMILARITY:
+                if similarity < LOOKALIKE_SIMILARITY:
                     continue
                 variant = word[:position] + lookalike + word[position + 1:]
                 if variant in resources.words.frequencies:
                     continue
-                current = variants.get(variant)
-                if current is None or (resources.words.frequency(word), similarity) > (resources.words.frequency(current[2]), current[3]):
-                    variants[variant] = (position, character, word, similarity)
-    return variants
+                rank = (frequency, similarity, word)
+                if variant not in best or rank > best[variant]:
+                    best[variant] = rank
+    return {variant: rank[2] for variant, rank in best.items()}
 
 
 def _lookalike_gain(units: str, index: int, replacement: str, resources: Resources) -> float:

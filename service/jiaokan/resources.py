@@ -156,10 +156,15 @@ def _read_lines(path: Path) -> Iterable[str]:
         raise ResourceError(f"cannot read {path}: {error}") from error
 
 
+def word_frequency_file() -> Path:
+    """pycorrector's word_freq.txt."""
+    return package_data_directory("pycorrector") / "data" / "word_freq.txt"
+
+
 @lru_cache(maxsize=1)
 def load_word_frequencies() -> dict[str, int]:
     """pycorrector's word_freq.txt (``word count [tag]`` per line)."""
-    path = package_data_directory("pycorrector") / "data" / "word_freq.txt"
+    path = word_frequency_file()
     frequencies: dict[str, int] = {}
     for line in _read_lines(path):
         parts = line.split()

@@ -15,7 +15,7 @@ from jiaokan.script import COMPARISON_FOLD
 #: one view unit per match; whitespace and markup are skipped
 _UNIT = re.compile(
     r"(?P<skip>\s+|\*+|#+|_{2,}|`+)"
-    r"|(?P<ellipsis>(?:\.|．|。|…){3,}|…{1,2}|⋯+)"
+    r"|(?P<ellipsis>[.．。…]{3,}|…{1,2}|⋯+)"
     r"|(?P<dash>—+|―+|－{2,})"
     r"|(?P<char>.)",
     re.DOTALL,
