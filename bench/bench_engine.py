@@ -51,6 +51,7 @@ if str(ROOT) not in sys.path:
 
 #: the engine issue's targets
 ALIGN_AND_DECIDE_TARGET_SECONDS = 0.5
+TARGET_LENGTH = 20_000
 REPAIR_TARGET_CHARACTERS_PER_SECOND = 100_000
 PYCORRECTOR_KENLM_CHARACTERS_PER_SECOND = 100  # the figure for pycorrector's kenlm corrector
 DISCOVERY_EXPONENT_LIMIT = 2.0
@@ -364,8 +365,11 @@ def target_align_and_decide(copies: list[str], resources, config, repeat: int) -
         decide_document(prepared, "document", align_document(prepared, "document"), resources, config)
 
     figure = timed(align_then_decide, repeat)
+    full_size = len(copies[0]) >= TARGET_LENGTH * 0.95
     return {"seconds": figure["median"], "runs": figure["runs"], "characters": len(copies[0]), "witnesses": 3,
-            "target_seconds": ALIGN_AND_DECIDE_TARGET_SECONDS, "met": figure["median"] < ALIGN_AND_DECIDE_TARGET_SECONDS}
+            "target_seconds": ALIGN_AND_DECIDE_TARGET_SECONDS,
+            # a shorter document (--quick, --length) says nothing about the 20,000-character target
+            "met": figure["median"] < ALIGN_AND_DECIDE_TARGET_SECONDS if full_size else None}
 
 
 # ---------------------------------------------------------------- discovery against corpus size
@@ -542,10 +546,11 @@ def format_markdown(results: dict, command: str) -> str:
     cold, flow, targets = results["cold_start"], results["throughput"], results["targets"]
     target = targets["align_and_decide"]
     length = results["settings"]["length"]
-    yes_no = lambda met: "**met**" if met else "**not met**"  # noqa: E731
+    yes_no = lambda met: "not judged at this size" if met is None else "**met**" if met else "**not met**"  # noqa: E731
     lines = [
-        f"Command: `{command}`. Medians of {results['settings']['repeat']} runs (3 for runs over 2 s); "
-        "1 core; real corpus prose with synthetic OCR noise (default profile).", "",
+        f"Medians of {results['settings']['repeat']} runs (at most 3 for runs over 2 s), one process on one core; "
+        "corpus prose (bench/corpus/clean) with synthetic OCR noise (jiaokan.evaluation.noise, default profile). "
+        f"Measured by `{command}`.", "",
         "### Targets", "",
         "| target | measured | |", "|---|---|---|",
         f"| 3 witnesses of {target['characters']:,} characters aligned and decided < {target['target_seconds']} s "

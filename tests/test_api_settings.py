@@ -48,3 +48,9 @@ def test_serve_refuses_bad_settings_with_a_message(monkeypatch, capsys):
     monkeypatch.setenv("JIAOKAN_DATABASE_URL", "mysql://nope")
     assert main(["serve", "--port", "1"]) == 2
     assert "database_url" in capsys.readouterr().err
+
+
+def test_engine_options_that_are_not_json_are_refused(monkeypatch):
+    monkeypatch.setenv("JIAOKAN_ENGINE_OPTIONS", "{not json")
+    with pytest.raises(ConfigError):
+        load_settings()

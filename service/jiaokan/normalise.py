@@ -42,7 +42,7 @@ def _edit(text: str, start: int, end: int, replacement: str, rule_name: str, con
 
 # ---------------------------------------------------------------- markup residue
 
-_HEADING_MARK = re.compile(r"^[ \t]*(#{1,6}[ \t]+)", re.MULTILINE)
+_HEADING_MARK = re.compile(r"^[ \t]*((?:#{1,6}[ \t]+)+)", re.MULTILINE)
 _EMPHASIS_MARK = re.compile(r"\*{2,3}|(?<![A-Za-z0-9_])_{2,3}(?![A-Za-z0-9_])")
 _LIST_BULLET = re.compile(r"^[ \t]*([*+][ \t]+)(?=" + HAN + ")", re.MULTILINE)
 
@@ -61,7 +61,7 @@ def strip_markup(text: str) -> list[Edit]:
 
 # ---------------------------------------------------------------- spaces
 
-_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]+$", re.MULTILINE)
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]+(?=(?:\*{2,3}[ \t\u00a0\u3000]*)*$)", re.MULTILINE)
 
 
 @rule
@@ -70,7 +70,7 @@ def strip_trailing_spaces(text: str) -> list[Edit]:
     return [_edit(text, match.start(), match.end(), "", "strip_trailing_spaces", 0.98) for match in _TRAILING_SPACE.finditer(text)]
 
 
-_INNER_SPACE = re.compile(r"(?<=\S)[ \u00a0\u3000]+(?=\S)")
+_INNER_SPACE = re.compile(r"(?<=\S)[ \u00a0\u3000]+(?=\S)")  # (markup beside it is looked through)
 #: Chinese marks that never take a space on either side (opening brackets and quotes may: "电 《")
 _SPACE_FREE_MARKS = "，。、；：！？）》”’"
 _NUMBERED_HEADING = re.compile(r"第[一二三四五六七八九十百千零〇\d]+[条章节款篇部]$")
@@ -87,16 +87,34 @@ def remove_stray_spaces(text: str) -> list[Edit]:
     """
     widened = {edit.start for edit in widen_punctuation(text)}
     edits = []
-    for line_match in re.finditer(r"[^\n]+", text):
-        line = line_match.group()
-        if not _is_prose(line):
-            continue
-        for match in _INNER_SPACE.finditer(line):
-            start = line_match.start() + match.start()
-            end = start + len(match.group())
-            if start - 1 not in widened and _is_stray_space(text, start, end, widened):  # a widened mark takes its own space
-                edits.append(_edit(text, start, end, "", "remove_stray_spaces", 0.95))
+    for match in _INNER_SPACE.finditer(text):
+        start, end = match.start(), match.end()
+        if start - 1 in widened or not _is_prose(_surroundings(text, start, end)):
+            continue  # a widened mark takes its own space; headlines and bylines keep theirs
+        if _is_stray_space(text, start, end, widened):
+            edits.append(_edit(text, start, end, "", "remove_stray_spaces", 0.95))
     return edits
+
+
+_MARKUP = "*#_`"
+#: non-layout characters either side of a space that decide whether it sits in prose
+_SURROUNDINGS = 16
+
+
+def _surroundings(text: str, start: int, end: int) -> str:
+    """Up to `_SURROUNDINGS` characters either side of ``[start, end)``, skipping layout, so
+    joining lines or removing markup elsewhere never changes them."""
+    left, index = [], start - 1
+    while index >= 0 and len(left) < _SURROUNDINGS:
+        if not text[index].isspace() and text[index] not in "*#_`":
+            left.append(text[index])
+        index -= 1
+    right, index = [], end
+    while index < len(text) and len(right) < _SURROUNDINGS:
+        if not text[index].isspace() and text[index] not in "*#_`":
+            right.append(text[index])
+        index += 1
+    return "".join(reversed(left)) + "".join(right)
 
 
 def _chinese_mark(text: str, index: int, widened: set[int]) -> bool:
@@ -108,17 +126,24 @@ def _chinese_mark(text: str, index: int, widened: set[int]) -> bool:
 
 
 def _is_stray_space(text: str, start: int, end: int, widened: set[int]) -> bool:
-    before, after = text[start - 1], text[end]
-    if _chinese_mark(text, start - 1, widened) or _chinese_mark(text, end, widened):
-        return (is_chinese_context(before) or start - 1 in widened) and (is_chinese_context(after) or end in widened)
+    before_index, after_index = start - 1, end
+    while before_index > 0 and text[before_index] in _MARKUP:
+        before_index -= 1
+    while after_index < len(text) - 1 and text[after_index] in _MARKUP:
+        after_index += 1
+    before, after = text[before_index], text[after_index]
+    if before.isspace() or after.isspace():
+        return False
+    if _chinese_mark(text, before_index, widened) or _chinese_mark(text, after_index, widened):
+        return (is_chinese_context(before) or before_index in widened) and (is_chinese_context(after) or after_index in widened)
     if not (is_han(before) and is_han(after)) or _NUMBERED_HEADING.search(text[text.rfind("\n", 0, start) + 1:start]):
         return False
     return _forms_word(_tail(text[:start]), _head(text[end:]))
 
 
-def _is_prose(line: str) -> bool:
-    folded = line.translate(COMPARISON_FOLD)
-    return han_count(line) >= 12 and any(mark in folded for mark in SENTENCE_PUNCTUATION)
+def _is_prose(surroundings: str) -> bool:
+    folded = surroundings.translate(COMPARISON_FOLD)
+    return han_count(surroundings) >= 8 and any(mark in folded for mark in SENTENCE_PUNCTUATION)
 
 
 def _tail(text: str, size: int = 4) -> str:
@@ -189,7 +214,7 @@ def _is_broken(text: str, start: int, end: int) -> bool:
         return is_han(after) or after.isdigit() or after in "“"
     if not (is_han(before) or before.isdigit()) or not (is_han(after) or after.isdigit()):
         return False
-    rest = _WHITESPACE.sub("", text[end:end + 3 * _FRAGMENT_LENGTH])
+    rest = _LAYOUT.sub("", text[end:end + 3 * _FRAGMENT_LENGTH]).translate(COMPARISON_FOLD)
     sentence_end = _SENTENCE_END.search(rest)
     finishes_soon = sentence_end is not None and sentence_end.start() < _FRAGMENT_LENGTH
     return finishes_soon or _forms_word(_tail(unfinished), _head(rest))
@@ -228,18 +253,18 @@ def widen_punctuation(text: str) -> list[Edit]:
     3.5, 1,000, 12:30, G60, dpkg(8), English and code stay as they are."""
     edits = []
     for run in _HALF_WIDTH_RUN.finditer(text):
-        before, after = _neighbour(text, run.start() - 1, -1), _neighbour(text, run.end(), 1)
+        before, after = _folded_neighbour(text, run.start() - 1, -1), _folded_neighbour(text, run.end(), 1)
         marks = [index for index in range(run.start(), run.end()) if text[index] not in " \t"]
-        if len({text[index] for index in marks} - set("()")) > 1 and not (is_chinese_context(before) and is_chinese_context(after)):
+        if len({text[index] for index in marks} - set("().")) > 1 and not (is_chinese_context(before) and is_chinese_context(after)):
             continue  # "!!, !event", "?:" — a mix of marks outside plain Chinese is code
         for index in marks:
-            replacement = _wide_form(text, index, before, after)
+            replacement = _wide_form(text, index, _folded_neighbour(text, index - 1, -1), _folded_neighbour(text, index + 1, 1))
             if replacement is None:
                 continue
             end = index + 1
             while end < len(text) and text[end] == " " and text[index] not in "(":
                 end += 1  # "， " : the space after an ASCII comma goes with it
-            if end >= len(text) or text[end] in "\n" or end > index + 1 and end < run.end():
+            if end >= len(text) or text[end] in "\n":
                 end = index + 1  # spaces ending a line are strip_trailing_spaces' business
             edits.append(_edit(text, index, end, replacement, "widen_punctuation", 0.97))
     return edits
@@ -251,10 +276,13 @@ def _wide_form(text: str, index: int, before: str, after: str) -> str | None:
     if before.isdigit() and after.isdigit():
         return None  # 3.5, 1,000, 12:30
     if character == ".":
+        before, after = _folded_neighbour(text, index - 1, -1), _folded_neighbour(text, index + 1, 1)
         if text[index + 1:index + 2] in (".", "…", "。", "．") or text[index - 1:index] in (".", "…", "。", "．"):
             return None  # part of an ellipsis: unify_ellipsis's business
         if is_han(before) or (before and before in "”’）"):
             return "。" if not (after.isascii() and after.isalnum()) else None
+        if before.isascii() and before.isalpha() and is_han(after) and text[index - 1:index] == before:
+            return "。"  # "……进入 shell.更多" : an English word ends a Chinese sentence
         return None
     if character in "()":
         return WIDE_PUNCTUATION[character] if _chinese_parenthesis(text, index) else None

@@ -53,7 +53,7 @@ def run_corpus(
     results: dict[str, Correction] = {}
     for name in targets:
         collation = collations.get(name) or Collation()
-        results[name] = finish_document(name, documents[name], collation, confirmed, resources, config)
+        results[name] = finish_document(name, documents[name], collation, confirmed, resources, config, views[name])
         if progress is not None:
             progress(name, results[name])
     return results
@@ -126,10 +126,10 @@ def gather_confirmed_terms(collations) -> dict[str, ConfirmedTerm]:
     return confirmed
 
 
-def finish_document(name: str, text: str, collation: Collation, confirmed: Mapping[str, ConfirmedTerm], resources: Resources, config: EngineConfig) -> Correction:
+def finish_document(name: str, text: str, collation: Collation, confirmed: Mapping[str, ConfirmedTerm], resources: Resources, config: EngineConfig, view: TextView | None = None) -> Correction:
     """Consensus edits, then single-copy repairs and normalisation where consensus left the text alone."""
     edits: list[Edit] = list(collation.edits)
-    edits += repair(name, text, resources, config, confirmed)
+    edits += repair(name, text, resources, config, confirmed, view)
     edits += normalise(text, config)
     kept = resolve_overlaps(edits, lambda edit: STAGE_RANK[edit.kind])
     return Correction.from_edits(name, text, kept, config)

@@ -15,7 +15,7 @@ from typing import Mapping
 
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm
-from jiaokan.edits import REPAIR, Edit
+from jiaokan.edits import REPAIR, Edit, resolve_overlaps
 from jiaokan.resources import Resources
 from jiaokan.script import HAN_PATTERN
 from jiaokan.textview import TextView, build_view
@@ -35,12 +35,12 @@ _REPEATABLE_AFTER_ONE = re.compile(r"一(.)\1")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]+[”’」』]?")
 
 
-def repair(name: str, text: str, resources: Resources, config: EngineConfig, confirmed: Mapping[str, ConfirmedTerm]) -> list[Edit]:
+def repair(name: str, text: str, resources: Resources, config: EngineConfig, confirmed: Mapping[str, ConfirmedTerm], view: TextView | None = None) -> list[Edit]:
     """Every enabled single-copy rule's edits over ``text`` (they may overlap; the pipeline resolves)."""
     edits: list[Edit] = []
     if config.enabled("drop_repeated_sentence"):
         edits += drop_repeated_sentence(text)
-    view = build_view(text)
+    view = view if view is not None else build_view(text)
     if config.enabled("remove_doubled_character"):
         edits += remove_doubled_character(view, resources)
     if config.enabled("match_domain_term"):
@@ -173,21 +173,33 @@ class _Target:
 def match_domain_term(view: TextView, resources: Resources, confirmed: Mapping[str, ConfirmedTerm]) -> list[Edit]:
     """A string one look-alike away from a domain term, or a variant that several copies
     elsewhere in the corpus corrected, becomes the term."""
-    variants = dict(_lexicon_variants(resources))
+    lexicon_variants = _lexicon_variants(resources)
+    matches = [(end, variant, lexicon_variants[variant]) for end, variant in _lexicon_automaton(resources).iter(view.units)] if lexicon_variants else []
     for variant, term in sorted(confirmed.items()):
-        variants[variant] = _Target(term.term, f"confirmed by {term.copies} copies in {term.document}", "confirmed", 1.0)
-    if not variants:
-        return []
-    automaton = _automaton(tuple(sorted(variants)))
+        target = _Target(term.term, f"confirmed by {term.copies} copies in {term.document}", "confirmed", 1.0)
+        start = view.units.find(variant)
+        while start >= 0:
+            matches.append((start + len(variant) - 1, variant, target))
+            start = view.units.find(variant, start + 1)
     edits = []
-    for end_index, variant in automaton.iter(view.units):
+    for end_index, variant, target in sorted(matches, key=lambda match: (match[0], match[1])):
         start_index = end_index - len(variant) + 1
-        target = variants[variant]
         if _inside_longer_word(view.units, start_index, end_index + 1, resources) or _term_nearby(view.units, start_index, end_index + 1, target.term):
             continue
         confidence = {"confirmed": 0.95, "lookalike": 0.7 + 0.3 * target.similarity, "dropped": 0.8}[target.kind]
         edits.append(_term_edit(view, start_index, end_index + 1, target, confidence))
-    return [edit for edit in edits if edit is not None]
+    return [edit for edit in resolve_overlaps([edit for edit in edits if edit is not None], lambda edit: -edit.confidence)]
+
+
+@lru_cache(maxsize=4)
+def _lexicon_automaton(resources: Resources):
+    import ahocorasick  # lazy; installed with pycorrector
+
+    automaton = ahocorasick.Automaton()
+    for variant in sorted(_lexicon_variants(resources)):
+        automaton.add_word(variant, variant)
+    automaton.make_automaton()
+    return automaton
 
 
 @lru_cache(maxsize=4)
@@ -216,17 +228,6 @@ def _keep_best(variants: dict[str, _Target], variant: str, target: _Target) -> N
     current = variants.get(variant)
     if current is None or (target.similarity, target.term) > (current.similarity, current.term):
         variants[variant] = target
-
-
-@lru_cache(maxsize=8)
-def _automaton(patterns: tuple[str, ...]):
-    import ahocorasick  # lazy; installed with pycorrector
-
-    automaton = ahocorasick.Automaton()
-    for pattern in patterns:
-        automaton.add_word(pattern, pattern)
-    automaton.make_automaton()
-    return automaton
 
 
 def _inside_longer_word(units: str, start: int, end: int, resources: Resources) -> bool:
@@ -272,7 +273,7 @@ def fix_lookalike(view: TextView, resources: Resources) -> list[Edit]:
     variants = _word_variants(resources)
     units = view.units
     edits = []
-    for length in sorted({len(variant) for variant in variants}):
+    for length in sorted(WORD_FREQUENCY_FLOOR):
         for start in range(0, len(units) - length + 1):
             found = units[start:start + length]
             word = variants.get(found)

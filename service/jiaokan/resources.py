@@ -140,6 +140,11 @@ class Resources:
     lexicon: Lexicon
     lookalikes: Lookalikes
 
+    @property
+    def english(self) -> Mapping[str, int]:
+        """English word frequencies (lower case), for Latin words inside Chinese text."""
+        return load_english_frequencies()
+
     def is_known_word(self, text: str) -> bool:
         """A domain term or a dictionary word of two or more characters."""
         return text in self.lexicon or self.words.is_word(text)
@@ -173,6 +178,20 @@ def load_word_frequencies() -> dict[str, int]:
     if not frequencies:
         raise ResourceError(f"no word frequencies in {path}")
     return frequencies
+
+
+@lru_cache(maxsize=1)
+def load_english_frequencies() -> dict[str, int]:
+    """pycorrector's en.json.gz: 120k English words with counts."""
+    import gzip
+    import json
+
+    path = package_data_directory("pycorrector") / "data" / "en.json.gz"
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            return {word: int(count) for word, count in json.load(handle).items()}
+    except (OSError, ValueError) as error:
+        raise ResourceError(f"cannot read {path}: {error}") from error
 
 
 @lru_cache(maxsize=8)

@@ -79,3 +79,5 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, item['loc'])) or 'settings'}: {item['msg']}" for item in error.errors())
         raise ConfigError(f"bad service setting: {problems}") from error
+    except ValueError as error:  # pydantic-settings' SettingsError: e.g. JIAOKAN_ENGINE_OPTIONS is not JSON
+        raise ConfigError(f"bad service setting: {error}") from error

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 from jiaokan.script import COMPARISON_FOLD
 
-#: one view unit per match; whitespace and markup are skipped
-_UNIT = re.compile(
+#: what is not a plain one-to-one unit: skipped layout, ellipsis and dash runs, marks to fold
+_SPECIAL = re.compile(
     r"(?P<skip>\s+|\*+|#+|_{2,}|`+)"
     r"|(?P<ellipsis>[.．。…]{3,}|…{1,2}|⋯+)"
     r"|(?P<dash>—+|―+|－{2,})"
-    r"|(?P<char>.)",
-    re.DOTALL,
+    r"|(?P<char>[,:;!?()．｡﹐.，])"
 )
 ELLIPSIS = "…"
 DASH = "—"
@@ -63,7 +62,13 @@ def build_view(text: str) -> TextView:
     units: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for match in _UNIT.finditer(text):
+    cursor = 0
+    for match in _SPECIAL.finditer(text):
+        if match.start() > cursor:  # plain characters: one unit each, as they are
+            units.append(text[cursor:match.start()])
+            starts.extend(range(cursor, match.start()))
+            ends.extend(range(cursor + 1, match.start() + 1))
+        cursor = match.end()
         group = match.lastgroup
         if group == "skip":
             continue
@@ -78,4 +83,8 @@ def build_view(text: str) -> TextView:
         units.append(symbol)
         starts.append(match.start())
         ends.append(match.end())
+    if cursor < len(text):
+        units.append(text[cursor:])
+        starts.extend(range(cursor, len(text)))
+        ends.extend(range(cursor + 1, len(text) + 1))
     return TextView(text, "".join(units), tuple(starts), tuple(ends))

@@ -207,6 +207,8 @@ def _passage_from_chain(first_name, first_keyed, first_units, second_name, secon
     second_end = int(second_keyed.positions[chain[-1][1] + size - 1]) + 1
     first_start, second_start = _extend(first_units, second_units, first_start, second_start, -1)
     first_end, second_end = _extend(first_units, second_units, first_end, second_end, 1)
+    first_start, second_start = _extend_by_alignment(first_units, second_units, first_start, second_start, -1)
+    first_end, second_end = _extend_by_alignment(first_units, second_units, first_end, second_end, 1)
     if min(first_end - first_start, second_end - second_start) < config.min_passage_length:
         return None
     return SharedPassage(first_name, first_start, first_end, second_name, second_start, second_end, len(chain))
@@ -245,6 +247,39 @@ def _extend(first: str, second: str, first_edge: int, second_edge: int, step: in
         else:
             break
     return (first_edge + good_a, second_edge + good_b) if step > 0 else (first_edge - good_a, second_edge - good_b)
+
+
+#: how far an edge is searched by alignment, and how alike the stretch must be to join the passage
+_ALIGNMENT_REACH = 80
+_ALIGNMENT_AGREEMENT = 0.7
+
+
+def _extend_by_alignment(first: str, second: str, first_edge: int, second_edge: int, step: int) -> tuple[int, int]:
+    """Grow an edge over a stretch too noisy for `_extend` (several errors close together):
+    align the next units of both documents and keep the longest stretch that ends in a
+    match and agrees on at least 70% of its units. Unrelated text agrees on a few percent."""
+    from rapidfuzz.distance import Levenshtein
+
+    while True:
+        if step > 0:
+            first_piece = first[first_edge:first_edge + _ALIGNMENT_REACH]
+            second_piece = second[second_edge:second_edge + _ALIGNMENT_REACH]
+        else:
+            first_piece = first[max(0, first_edge - _ALIGNMENT_REACH):first_edge][::-1]
+            second_piece = second[max(0, second_edge - _ALIGNMENT_REACH):second_edge][::-1]
+        if not first_piece or not second_piece:
+            return first_edge, second_edge
+        best = (0, 0)
+        matched = 0
+        for operation in Levenshtein.opcodes(first_piece, second_piece):
+            if operation.tag != "equal":
+                continue
+            matched += operation.src_end - operation.src_start
+            if matched >= 3 and matched >= _ALIGNMENT_AGREEMENT * max(operation.src_end, operation.dest_end):
+                best = (operation.src_end, operation.dest_end)
+        if best == (0, 0):
+            return first_edge, second_edge
+        first_edge, second_edge = first_edge + step * best[0], second_edge + step * best[1]
 
 
 def witnesses_by_document(passages: Sequence[SharedPassage]) -> dict[str, list[WitnessSpan]]:

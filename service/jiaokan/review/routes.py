@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from jiaokan.api.dependencies import SessionDep, SettingsDep
+from jiaokan.api.dependencies import SessionDep
 from jiaokan.api.schemas import IdPath
 from jiaokan.store import repository
 
@@ -64,7 +64,7 @@ def review_index(
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse, name="review_document")
-def review_document(request: Request, document_id: IdPath, session: SessionDep, settings: SettingsDep):
+def review_document(request: Request, document_id: IdPath, session: SessionDep):
     """One document: its text with every proposal in place, the evidence panel and the keys."""
     document = repository.get_document(session, document_id)
     proposals = sorted(document.proposals, key=lambda proposal: (proposal.start, proposal.end, proposal.id))

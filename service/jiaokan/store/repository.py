@@ -514,6 +514,50 @@ def recompute_collection(
     return stats
 
 
+def recompute_collection_unlocked(
+    session_factory, collection_name: str, config: "EngineConfig", *, attempts: int = 3
+) -> MergeStats:
+    """`recompute_collection` without holding the write lock while the engine runs.
+
+    Reads the collection, runs the engine with no transaction open, then merges in a short
+    write transaction (decisions are re-read there, so none is lost). If documents arrived
+    or changed meanwhile, the run is stale and starts again (at most ``attempts`` times;
+    the last run is merged whatever happened, for documents whose text is unchanged).
+    """
+    from jiaokan import correct_corpus
+
+    stats = MergeStats()
+    for attempt in range(attempts):
+        with session_factory() as session:
+            snapshot = _corpus_snapshot(session, find_collection(session, collection_name).id)
+        if not snapshot:
+            return stats
+        results = correct_corpus({name: original for name, (_, _, original) in snapshot.items()}, config=config)
+        with session_factory() as session, write_transaction(session):
+            collection = find_collection(session, collection_name)
+            current = _corpus_snapshot(session, collection.id, with_text=False)
+            unchanged = {name: entry[:2] for name, entry in snapshot.items()} == current
+            if not unchanged and attempt < attempts - 1:
+                continue
+            for name, (document_id, digest, _) in snapshot.items():
+                if current.get(name) != (document_id, digest):
+                    continue  # removed or replaced meanwhile: its offsets are not ours
+                correction = results[name]
+                stats += merge_proposals(session, get_document(session, document_id), zip(correction.edits, correction.applied))
+            if unchanged:
+                collection.config_fingerprint = config.fingerprint()
+            return stats
+    return stats
+
+
+def _corpus_snapshot(session: "Session", collection_id: int, *, with_text: bool = True) -> dict[str, tuple]:
+    from sqlalchemy import select
+
+    columns = [Document.name, Document.id, Document.sha256] + ([Document.original] if with_text else [])
+    rows = session.execute(select(*columns).where(Document.collection_id == collection_id)).all()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
 # --- export ---------------------------------------------------------------------------------
 
 
@@ -644,6 +688,7 @@ __all__ = [
     "merge_proposals",
     "proposal_record",
     "recompute_collection",
+    "recompute_collection_unlocked",
     "remove_term",
     "term_strings",
     "write_transaction",

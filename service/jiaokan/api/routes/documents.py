@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from jiaokan.api.dependencies import SessionDep, SettingsDep
@@ -51,20 +51,26 @@ def document_public(document, counts: repository.DocumentCounts, *, with_text: b
     responses={200: {"description": "the same name and text were stored before: nothing changed"},
                409: {"description": "the name is taken by a different text"}},
 )
-def create_document(body: DocumentCreate, response: Response, settings: SettingsDep, session: SessionDep) -> dict:
+def create_document(
+    body: DocumentCreate, request: Request, response: Response, settings: SettingsDep, session: SessionDep
+) -> dict:
     """Store a document and match it against its collection.
 
     Its witnesses give it proposals, and stored documents that share passages with it get
     new or updated proposals; a decision a person took is never overwritten. Posting the
     same name and text again changes nothing (200).
     """
+    collection_name = body.collection or settings.default_collection
     with repository.write_transaction(session):
-        collection = repository.get_or_create_collection(session, body.collection or settings.default_collection)
+        collection = repository.get_or_create_collection(session, collection_name)
         document, outcome = repository.add_document(session, name=body.name, text=body.text, collection=collection)
-        stats = repository.MergeStats()
-        if outcome == "created":
-            config = settings.engine_config(repository.term_strings(session))
-            stats = repository.recompute_collection(session, collection, config)
+        terms = repository.term_strings(session)
+    stats = repository.MergeStats()
+    if outcome == "created":
+        # the engine runs without the write lock: reviewers' decisions go on meanwhile
+        stats = repository.recompute_collection_unlocked(
+            request.app.state.session_factory, collection_name, settings.engine_config(terms)
+        )
     if outcome != "created":
         response.status_code = 200
     counts = repository.proposal_counts(session, [document.id])[document.id]
@@ -147,13 +153,12 @@ def export_collection(collection: str, session: SessionDep) -> Response:
     response_model=MergeResult,
     responses={404: {"description": "no such collection"}},
 )
-def recompute_collection(collection: str, settings: SettingsDep, session: SessionDep) -> dict:
+def recompute_collection(collection: str, request: Request, settings: SettingsDep, session: SessionDep) -> dict:
     """Run the engine over the collection again (e.g. after lexicon changes); decisions are kept."""
-    with repository.write_transaction(session):
-        found = repository.find_collection(session, collection)
-        config = settings.engine_config(repository.term_strings(session))
-        stats = repository.recompute_collection(session, found, config)
-    return vars(stats)
+    repository.find_collection(session, collection)
+    config = settings.engine_config(repository.term_strings(session))
+    session.close()
+    return vars(repository.recompute_collection_unlocked(request.app.state.session_factory, collection, config))
 
 
 def _safe_filename(name: str) -> str:
