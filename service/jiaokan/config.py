@@ -7,6 +7,8 @@ options of an API call or a command line and refuses unknown names and bad value
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Mapping
 
 from jiaokan.errors import ConfigError
@@ -30,6 +32,7 @@ CONSENSUS_RULES = (
 REPAIR_RULES = (
     "drop_repeated_sentence",
     "remove_doubled_character",
+    "fix_swapped_characters",
     "match_domain_term",
     "fix_lookalike",
 )
@@ -104,13 +107,15 @@ class EngineConfig:
         return confidence >= self.rule_thresholds.get(rule, self.auto_apply_threshold)
 
     def fingerprint(self) -> str:
-        """A stable digest of everything that changes results (for resumable runs)."""
+        """A stable digest of everything that changes results: these settings, the engine's
+        code and its data files (for resumable runs and stored proposals)."""
         import hashlib
         import json
 
         payload = {f.name: getattr(self, f.name) for f in fields(self)}
         payload["rules"] = dict(payload["rules"])
         payload["rule_thresholds"] = dict(payload["rule_thresholds"])
+        payload["engine"] = engine_fingerprint()
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
     @classmethod
@@ -133,10 +138,45 @@ class EngineConfig:
             if not isinstance(terms, (list, tuple)) or not all(isinstance(term, str) for term in terms):
                 raise ConfigError("option extra_terms must be a list of strings")
             changes["extra_terms"] = tuple(terms)
+        for name in ("auto_apply_threshold",):
+            if name in changes and (isinstance(changes[name], bool) or not isinstance(changes[name], (int, float))):
+                raise ConfigError(f"option {name} must be a number")
+        for name in ("ngram_size", "ngram_sampling", "max_ngram_documents", "min_anchors", "min_passage_length", "max_anchor_gap"):
+            if name in changes and (isinstance(changes[name], bool) or not isinstance(changes[name], int)):
+                raise ConfigError(f"option {name} must be an integer")
+        if "rule_thresholds" in changes and not isinstance(changes["rule_thresholds"], Mapping):
+            raise ConfigError("option rule_thresholds must map rule names to numbers")
         try:
             return replace(base, **changes)
-        except TypeError as error:
+        except (TypeError, ValueError) as error:
             raise ConfigError(str(error)) from error
+
+
+#: the modules whose code decides what the engine proposes
+ENGINE_MODULES = ("alignment", "config", "consensus", "edits", "normalise", "pipeline", "repair", "resources", "result", "script", "textview", "witnesses")
+
+
+@lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """A digest of the engine's code and data files: changes whenever results may change."""
+    import hashlib
+
+    from jiaokan.resources import lexicon_directory, package_data_directory
+
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    paths = [package / f"{module}.py" for module in ENGINE_MODULES]
+    directory = lexicon_directory()
+    paths += sorted(directory.glob("*.txt")) + sorted(directory.glob("*.tsv")) if directory.is_dir() else []
+    data = package_data_directory("pycorrector") / "data"
+    paths += [data / "word_freq.txt", data / "same_stroke.txt", data / "en.json.gz"]
+    for path in paths:
+        digest.update(path.name.encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"missing")
+    return digest.hexdigest()[:16]
 
 
 DEFAULT_CONFIG = EngineConfig()

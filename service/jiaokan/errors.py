@@ -23,3 +23,7 @@ class ResourceError(JiaokanError):
 
 class NotFoundError(JiaokanError):
     """A stored document, proposal or term that does not exist."""
+
+
+class ConflictError(JiaokanError):
+    """A change that lost a race: someone else changed the same record first."""

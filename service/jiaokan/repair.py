@@ -43,6 +43,8 @@ def repair(name: str, text: str, resources: Resources, config: EngineConfig, con
     view = view if view is not None else build_view(text)
     if config.enabled("remove_doubled_character"):
         edits += remove_doubled_character(view, resources)
+    if config.enabled("fix_swapped_characters"):
+        edits += fix_swapped_characters(view, resources)
     if config.enabled("match_domain_term"):
         edits += match_domain_term(view, resources, confirmed)
     if config.enabled("fix_lookalike"):
@@ -158,6 +160,59 @@ def _inside_word(words: list[str], position: int) -> bool:
             return len(word) >= 2
         offset += len(word)
     return True  # beyond the context: not our concern
+
+
+# ---------------------------------------------------------------- swapped characters
+
+#: a swapped pair must read as a word this frequent once put back in order
+SWAP_WORD_FREQUENCY = 200
+#: and far more frequent than the pair as read (加添 is a word, but rare beside 添加)
+SWAP_FREQUENCY_RATIO = 50
+#: and the stretch around it must read this much better (log-probability)
+SWAP_MARGIN = 6.0
+
+
+def fix_swapped_characters(view: TextView, resources: Resources) -> list[Edit]:
+    """档文 -> 文档: two neighbours that form no word, where the pair in the other order is a
+    frequent word and neither character belongs to a word with its outer neighbour."""
+    units = view.units
+    words = resources.words
+    edits = []
+    index = 0
+    while index < len(units) - 1:
+        pair = units[index:index + 2]
+        swapped = pair[::-1]
+        if (
+            pair[0] != pair[1]
+            and words.frequency(swapped) >= SWAP_WORD_FREQUENCY
+            and pair not in resources.lexicon
+            and words.frequency(pair) * SWAP_FREQUENCY_RATIO < words.frequency(swapped)
+            and _all_han(pair)
+            and not _in_word_outside(units, index, index + 2, resources)
+        ):
+            left = units[max(0, index - CONTEXT):index]
+            right = units[index + 2:index + 2 + CONTEXT]
+            gain = words.segmentation_score(left + swapped + right) - words.segmentation_score(left + pair + right)
+            if gain >= SWAP_MARGIN:
+                start, end = view.starts[index], view.ends[index + 1]
+                if end - start == 2:  # nothing between them in the original
+                    confidence = min(0.95, 0.85 + gain / 100)
+                    edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, gain=round(gain, 2)))
+                    index += 2
+                    continue
+        index += 1
+    return edits
+
+
+def _in_word_outside(units: str, start: int, end: int, resources: Resources) -> bool:
+    """Whether a known word joins part of ``[start, end)`` with a character outside it."""
+    longest = resources.words.longest
+    for word_start in range(max(0, start - longest + 1), end):
+        for word_end in range(max(word_start + 2, start + 1), min(len(units), word_start + longest) + 1):
+            crosses = word_start < start < word_end or word_start < end < word_end
+            if crosses and resources.is_known_word(units[word_start:word_end]):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------- domain terms

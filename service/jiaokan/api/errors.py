@@ -1,11 +1,12 @@
 """jiaokan's exceptions as HTTP responses: a status and a JSON ``detail``, never a traceback."""
 from __future__ import annotations
 
-from jiaokan.errors import ConfigError, EditConflictError, InputError, JiaokanError, NotFoundError, ResourceError
+from jiaokan.errors import ConfigError, ConflictError, EditConflictError, InputError, JiaokanError, NotFoundError, ResourceError
 
 #: exception type -> HTTP status (checked in order; the first match wins)
 STATUS_BY_ERROR: tuple[tuple[type[JiaokanError], int], ...] = (
     (NotFoundError, 404),
+    (ConflictError, 409),
     (EditConflictError, 409),
     (InputError, 422),
     (ConfigError, 422),
@@ -14,11 +15,7 @@ STATUS_BY_ERROR: tuple[tuple[type[JiaokanError], int], ...] = (
 
 
 def status_for(error: JiaokanError) -> int:
-    """The HTTP status of a jiaokan error (409 for the store's conflicts)."""
-    from jiaokan.store.repository import ConflictError
-
-    if isinstance(error, ConflictError):
-        return 409
+    """The HTTP status of a jiaokan error."""
     for error_type, status in STATUS_BY_ERROR:
         if isinstance(error, error_type):
             return status

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from jiaokan.errors import InputError, JiaokanError, NotFoundError
+from jiaokan.errors import ConflictError, InputError, JiaokanError, NotFoundError
 from jiaokan.store.models import (
     ACCEPTED,
     PENDING,
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
 
 MAX_NAME_LENGTH = 1024
 MAX_TERM_LENGTH = 200
-
-
-class ConflictError(JiaokanError):
-    """The stored state does not allow the change (a stale version, a name taken by other text)."""
 
 
 @dataclass
