@@ -39,14 +39,20 @@ ENUMERATION_COMMA_PRIOR = 8.0
 ERROR_TYPE_PRIOR = 2.5
 #: disputed stretches at least this long are replaced blocks (reviewed, not trusted blindly)
 BLOCK_LENGTH = 6
+#: support (log-odds) this close counts as a tie between readings of one position
+TIE_TOLERANCE = 1.0
 #: disputed runs this close together are decided as one window, and count as one error event
 JOIN_GAP = 2
 #: a reading that only a lexicon or the word model supports may replace at most this many units
 LEXICAL_WINDOW = 4
+#: the most the lexicon and word evidence can add; readings further behind are not scored
+LEXICAL_REACH = DOMAIN_TERM_BONUS + 2 * WORD_SCORE_CAP + ERROR_TYPE_PRIOR + ENUMERATION_COMMA_PRIOR
 #: characters of context either side when scoring words
 CONTEXT = 4
 #: a text-only insertion this long that is not a repeat of its neighbourhood is left for review
 BLOCK_CONFIDENCE_CAP = 0.85
+#: a dropped stretch this similar (0-100) to its neighbourhood is a repeat
+REPEAT_SIMILARITY = 85
 
 
 @dataclass(frozen=True)
@@ -132,49 +138,81 @@ def _windows(disputed: list[bool]) -> list[tuple[int, int]]:
 
 
 def _decide(name, view, start, end, voters, reliability, resources):
-    """The winning reading of ``[start, end)``, its confidence, rule and supporters; None
-    when the document's own reading stands."""
+    """The winning reading of ``[start, end)`` (as units), its confidence, rule and
+    supporters; None when the document's own reading stands. Readings are compared as
+    text, so copies whose alignment placed the same deletion differently agree."""
     own = tuple(view.units[start:end])
-    votes = {name: own} | {reading.witness: tuple(reading.units[start - reading.start:end - reading.start]) for reading in voters}
+    unit_votes = {name: own} | {reading.witness: tuple(reading.units[start - reading.start:end - reading.start]) for reading in voters}
+    votes = {voter: "".join(units) for voter, units in unit_votes.items()}
     weights = {voter: _log_odds(reliability.get(voter, 0.95)) for voter in votes}
-    position_scores = [_position_scores(votes, weights, offset) for offset in range(end - start)]
-    majority = tuple(max(sorted(scores), key=lambda unit, scores=scores: (scores[unit], unit == own[offset])) for offset, scores in enumerate(position_scores))
+    candidates = _candidates(own, unit_votes, weights)
+    own_text = "".join(own)
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
-    totals = {}
-    for candidate in sorted(set(votes.values()) | {majority}):
-        vote = -sum(weights[voter] * _error_events(candidate, reading) for voter, reading in votes.items())
-        totals[candidate] = vote + _lexical_score(candidate, own, left, right, resources)
-    winner = max(sorted(totals), key=lambda candidate: (totals[candidate], candidate == own))
-    if winner == own:
+    votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
+    best_vote = max(votes_for.values())
+    scored = [text for text in candidates if votes_for[text] >= best_vote - LEXICAL_REACH]  # others cannot reach the top
+    words = _word_scores(scored, own_text, left, right, resources)
+    totals = {text: votes_for[text] + words[text] + _lexical_score(text, own_text, left, right, resources) for text in scored}
+    winner = max(sorted(totals), key=lambda text: (totals[text], text == own_text))
+    if winner == own_text:
         return None
     confidence = 1.0 / sum(math.exp(total - totals[winner]) for total in totals.values())
-    outvoted = _vote_total(winner, votes, weights) > _vote_total(own, votes, weights)
+    outvoted = votes_for[winner] > votes_for[own_text]
     if outvoted:
         rule = "majority_reading"
     else:
         if end - start > LEXICAL_WINDOW:
             return None
         rule = "lexicon_reading"
-    supporters = [voter for voter, reading in votes.items() if reading == winner]
-    if outvoted and _is_block(winner, own):
+    supporters = [voter for voter, text in votes.items() if text == winner]
+    if outvoted and _is_block(winner, own_text):
         rule = "replaced_block"
-        if len(supporters) < 2 and not _is_repeat_removal(view.units, start, end, winner):
-            confidence = min(confidence, BLOCK_CONFIDENCE_CAP)
-    return winner, round(confidence, 4), rule, supporters
+        if not _is_repeat_removal(view.units, start, end, winner) and (len(supporters) < 2 or not winner):
+            confidence = min(confidence, BLOCK_CONFIDENCE_CAP)  # text found in one copy only may be another article's
+    return candidates[winner], round(confidence, 4), rule, supporters
 
 
-def _error_events(candidate: tuple[str, ...], reading: tuple[str, ...]) -> int:
-    """How many OCR errors turn ``candidate`` into ``reading``: edits of the joined text,
-    two neighbours read in swapped order counting as one (带光联调 -> 带光调联), however
-    the alignment happened to split them."""
+def _candidates(own: tuple[str, ...], unit_votes: Mapping[str, tuple[str, ...]], weights: Mapping[str, float]) -> dict[str, tuple[str, ...]]:
+    """Every reading worth scoring, as text -> units: each copy's, the position-by-position
+    majority, and that majority with 、 wherever some copy reads 、 for its ，."""
+    length = len(own)
+    position_scores = [_position_scores(unit_votes, weights, offset) for offset in range(length)]
+    majority = tuple(_position_winner(scores, own[offset]) for offset, scores in enumerate(position_scores))
+    with_enumeration_commas = tuple(
+        "、" if unit == "，" and any(units[offset] == "、" for units in unit_votes.values()) else unit
+        for offset, unit in enumerate(majority)
+    )
+    candidates: dict[str, tuple[str, ...]] = {"".join(own): own}
+    for _, units in sorted(unit_votes.items()):
+        candidates.setdefault("".join(units), units)
+    candidates.setdefault("".join(majority), majority)
+    candidates.setdefault("".join(with_enumeration_commas), with_enumeration_commas)
+    return candidates
+
+
+def _position_winner(scores: Mapping[str, float], own_unit: str) -> str:
+    """The best-supported unit; copies of nearly equal reliability split evenly keep the
+    document's own reading (a reliability estimate is no tie-breaker)."""
+    best = max(scores.values())
+    tied = sorted(unit for unit, score in scores.items() if score >= best - TIE_TOLERANCE)
+    return own_unit if own_unit in tied else max(tied, key=lambda unit: (scores[unit], unit))
+
+
+def _is_block(winner: str, own: str) -> bool:
+    """A long stretch replaced, inserted or dropped."""
+    from rapidfuzz.distance import OSA
+
+    return OSA.distance(winner, own) >= BLOCK_LENGTH
+
+
+def _vote_total(candidate: str, votes: Mapping[str, str], weights: Mapping[str, float]) -> float:
+    """Minus the cost of the errors each copy would have made if ``candidate`` were right:
+    edits of the text, two neighbours read in swapped order counting as one (带光联调 ->
+    带光调联), each weighted by the copy's reliability."""
     from rapidfuzz.distance import OSA  # lazy, like every rapidfuzz use
 
-    return OSA.distance("".join(candidate), "".join(reading))
-
-
-def _vote_total(candidate, votes, weights) -> float:
-    return -sum(weights[voter] * _error_events(candidate, reading) for voter, reading in votes.items())
+    return -sum(weights[voter] * OSA.distance(candidate, reading) for voter, reading in votes.items())
 
 
 def _position_scores(votes, weights, offset: int) -> dict[str, float]:
@@ -186,12 +224,6 @@ def _position_scores(votes, weights, offset: int) -> dict[str, float]:
     return {unit: weight - total for unit, weight in support.items()}
 
 
-def _is_block(winner: tuple[str, ...], own: tuple[str, ...]) -> bool:
-    """A long stretch replaced, inserted or dropped."""
-    changed = sum(1 for mine, theirs in zip(winner, own) if mine != theirs)
-    return changed >= BLOCK_LENGTH or abs(sum(len(unit) for unit in winner) - len(own)) >= BLOCK_LENGTH
-
-
 def _log_odds(accuracy: float) -> float:
     accuracy = min(max(accuracy, 0.6), 0.999)
     return math.log(accuracy) - math.log((1.0 - accuracy) / ALTERNATIVES)
@@ -201,16 +233,27 @@ def _context(units: str, start: int, end: int) -> str:
     return units[max(start, 0):max(end, 0)]
 
 
-def _lexical_score(candidate, own, left, right, resources: Resources) -> float:
-    text = left + "".join(candidate) + right
-    reference = left + "".join(own) + right
+def _lexical_score(candidate: str, own: str, left: str, right: str, resources: Resources) -> float:
+    """Evidence besides the votes: a domain term formed, the 、 prior, English words, the
+    OCR error-type prior (the word model is `_word_scores`)."""
+    text = left + candidate + right
+    reference = left + own + right
     score = DOMAIN_TERM_BONUS if _forms_domain_term(text, len(left), len(text) - len(right), resources) else 0.0
-    joined, own_joined = "".join(candidate), "".join(own)
-    score += _punctuation_prior(joined, own_joined) + _english_score(text, reference, len(left), resources)
+    score += _punctuation_prior(candidate, own) + _english_score(text, reference, len(left), resources)
     if not _comparable_by_words(candidate, own):
-        return score + _error_type_prior(left + joined + right, left + own_joined + right)
-    difference = resources.words.segmentation_score(text) - resources.words.segmentation_score(reference)
-    return score + max(-WORD_SCORE_CAP, min(WORD_SCORE_CAP, difference))
+        score += _error_type_prior(text, reference)
+    return score
+
+
+def _word_scores(candidates: list[str], own: str, left: str, right: str, resources: Resources) -> dict[str, float]:
+    """Word-model evidence: among readings the unigram model can compare with the document's
+    own (same length, Han differences), the most probable gets 0 and the others lose the
+    difference, at most `WORD_SCORE_CAP`; the rest score as the own reading does."""
+    comparable = sorted({own} | {text for text in candidates if _comparable_by_words(text, own)})
+    probability = {text: resources.words.segmentation_score(left + text + right) for text in comparable}
+    best = max(probability.values())
+    scores = {text: max(-WORD_SCORE_CAP, probability[text] - best) for text in comparable}
+    return {text: scores.get(text, scores[own]) for text in candidates}
 
 
 def _punctuation_prior(candidate: str, own: str) -> float:
@@ -253,10 +296,9 @@ def _error_type_prior(candidate: str, own: str) -> float:
     return 0.0
 
 
-def _comparable_by_words(candidate: tuple[str, ...], own: tuple[str, ...]) -> bool:
+def _comparable_by_words(first: str, second: str) -> bool:
     """A unigram word model compares readings of equal length whose differences are Han;
     it would favour any deletion and knows nothing of Latin letters or digits."""
-    first, second = "".join(candidate), "".join(own)
     if len(first) != len(second):
         return False
     return all(a == b or (HAN_PATTERN.match(a) and HAN_PATTERN.match(b)) for a, b in zip(first, second))
@@ -272,12 +314,16 @@ def _forms_domain_term(text: str, start: int, end: int, resources: Resources) ->
     return False
 
 
-def _is_repeat_removal(units: str, start: int, end: int, winner: tuple[str, ...]) -> bool:
-    """Whether the winner only drops a stretch that repeats the text right before it."""
+def _is_repeat_removal(units: str, start: int, end: int, winner: str) -> bool:
+    """Whether the winner only drops a stretch that repeats text right beside it (a sentence
+    printed twice), allowing for the noise of the copy."""
+    from rapidfuzz import fuzz
+
     if "".join(winner):
         return False
     removed = units[start:end]
-    return units[max(0, start - len(removed)):start] == removed or units[end:end + len(removed)] == removed
+    neighbourhood = units[max(0, start - 2 * len(removed)):start] + units[end:end + 2 * len(removed)]
+    return fuzz.partial_ratio(removed, neighbourhood) >= REPEAT_SIMILARITY
 
 
 def _edit_for_window(view: TextView, start: int, end: int, winner, rule, confidence, evidence) -> Edit | None:

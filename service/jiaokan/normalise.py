@@ -281,8 +281,8 @@ def _wide_form(text: str, index: int, before: str, after: str) -> str | None:
             return None  # part of an ellipsis: unify_ellipsis's business
         if is_han(before) or (before and before in "”’）"):
             return "。" if not (after.isascii() and after.isalnum()) else None
-        if before.isascii() and before.isalpha() and is_han(after) and text[index - 1:index] == before:
-            return "。"  # "……进入 shell.更多" : an English word ends a Chinese sentence
+        if before.isascii() and before.isalnum() and is_han(after) and text[index - 1:index] == before:
+            return "。"  # "进入shell.更多", "A1:C1.如果": a Latin word or a number ends a Chinese sentence
         return None
     if character in "()":
         return WIDE_PUNCTUATION[character] if _chinese_parenthesis(text, index) else None

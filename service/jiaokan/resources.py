@@ -14,7 +14,7 @@ import importlib.util
 import math
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -107,7 +107,7 @@ class Lexicon:
     def __contains__(self, term: str) -> bool:
         return term in self.terms
 
-    @property
+    @cached_property
     def longest(self) -> int:
         """Length of the longest term."""
         return max((len(term) for term in self.terms), default=0)

@@ -178,7 +178,7 @@ def _chains(anchors: list[tuple[int, int]], config: EngineConfig, sampling: int)
             best.append((first, second))
     finished.extend(open_chains)
     minimum = config.min_anchors * max(config.ngram_sampling // sampling, 1)  # the same evidence at any sampling
-    return _merge_neighbours([chain for chain in finished if len(chain) >= minimum], gap)
+    return _merge_neighbours([chain for chain in finished if len(chain) >= minimum], 2 * gap)
 
 
 def _merge_neighbours(chains: list[list[tuple[int, int]]], gap: int) -> list[list[tuple[int, int]]]:
@@ -189,9 +189,13 @@ def _merge_neighbours(chains: list[list[tuple[int, int]]], gap: int) -> list[lis
     merged: list[list[tuple[int, int]]] = []
     for chain in sorted(chains):
         first, second = chain[0]
+        end_first, end_second = chain[-1]
         for candidate in reversed(merged):
             last_first, last_second = candidate[-1]
-            if 0 < first - last_first <= gap and 0 < second - last_second <= gap:
+            # the next chain may restart a little behind in one document: that one printed a
+            # stretch twice, which the alignment will show as an insertion
+            follows = -gap <= first - last_first <= gap and -gap <= second - last_second <= gap
+            if follows and end_first > last_first and end_second > last_second and (first > last_first or second > last_second):
                 candidate.extend(chain)
                 break
         else:
