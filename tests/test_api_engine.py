@@ -71,9 +71,12 @@ def test_a_newcomer_updates_stored_documents_without_touching_decisions(client):
     after = {p["id"]: p for p in client.get(f"/v1/documents/{first['id']}/proposals").json()}
     for proposal_id, stored in decided.items():
         assert after[proposal_id] == stored
-    # 002 alone has no witness for 带光调联; the copy posted last (004) gives it the right reading
-    assert not [p for p in before if p["original"] == "调联"]
-    assert [p["replacement"] for p in after.values() if p["original"] == "调联"] == ["联调"]
+    # 002 alone has no witness for 带光调联 (at most a single-copy guess); the copy posted last
+    # (004) gives it the reading of the copies, with 004 named in the evidence
+    assert not [p for p in before if p["original"] == "调联" and p["kind"] == "consensus"]
+    (swap,) = [p for p in after.values() if p["original"] == "调联"]
+    assert swap["replacement"] == "联调" and swap["kind"] == "consensus"
+    assert "004.txt" in {reading["document"] for reading in swap["evidence"]["readings"]}
 
 
 def test_rejected_proposal_stays_out_and_accepted_survives_restart(sqlite_url, make_settings):
