@@ -19,6 +19,8 @@ class Reading:
     end: int
     units: tuple[str, ...]
     matches: int
+    #: offsets (from ``start``) of the units the witness reads otherwise
+    differences: tuple[int, ...] = ()
 
     def agreement(self) -> float:
         """Share of the document's units the witness reads the same."""
@@ -27,11 +29,19 @@ class Reading:
 
 def align(document_units: str, witness_units: str) -> tuple[list[str], int]:
     """The witness's reading of every unit of ``document_units`` and how many are equal."""
+    readings, matches, _ = align_with_differences(document_units, witness_units)
+    return readings, matches
+
+
+def align_with_differences(document_units: str, witness_units: str) -> tuple[list[str], int, list[int]]:
+    """`align`, plus the offsets of the units the witness reads otherwise (from the opcodes,
+    so finding disputes costs the number of differences, not the length)."""
     from rapidfuzz.distance import Levenshtein  # lazy: keeps `import jiaokan` light
 
     readings = [""] * len(document_units)
     matches = 0
     leading = ""
+    differences: list[int] = []
     # the hint (copies differ on a few percent of units) lets rapidfuzz skip most of the matrix;
     # it doubles the hint itself when the copies differ more
     hint = max(8, max(len(document_units), len(witness_units)) // 16)
@@ -42,16 +52,19 @@ def align(document_units: str, witness_units: str) -> tuple[list[str], int]:
             matches += document_end - document_start
         elif tag == "replace":
             _distribute(readings, document_start, document_end, witness_units[witness_start:witness_end])
+            differences.extend(range(document_start, document_end))
         elif tag == "insert":
             extra = witness_units[witness_start:witness_end]
             if document_start == 0:
                 leading += extra
             else:
                 readings[document_start - 1] += extra
-        # "delete": the witness reads nothing for these units ("" already)
+            differences.append(max(document_start - 1, 0))
+        else:  # "delete": the witness reads nothing for these units ("" already)
+            differences.extend(range(document_start, document_end))
     if leading and readings:
         readings[0] = leading + readings[0]
-    return readings, matches
+    return readings, matches, sorted(set(differences))
 
 
 def _distribute(readings: list[str], start: int, end: int, replacement: str) -> None:
@@ -66,5 +79,5 @@ def _distribute(readings: list[str], start: int, end: int, replacement: str) -> 
 
 def read_witness(document_units: str, start: int, end: int, witness: str, witness_units: str, witness_start: int, witness_end: int) -> Reading:
     """The witness's reading of the document's units ``[start, end)``."""
-    units, matches = align(document_units[start:end], witness_units[witness_start:witness_end])
-    return Reading(witness, start, end, tuple(units), matches)
+    units, matches, differences = align_with_differences(document_units[start:end], witness_units[witness_start:witness_end])
+    return Reading(witness, start, end, tuple(units), matches, tuple(differences))

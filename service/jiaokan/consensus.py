@@ -109,15 +109,16 @@ def collate(
 
 
 def _disputed_positions(units: str, readings: Sequence[Reading]) -> tuple[list[bool], int]:
+    """Which units some witness reads otherwise, and how many units witnesses cover."""
     disputed = [False] * len(units)
-    covered = [False] * len(units)
     for reading in readings:
-        for offset, unit in enumerate(reading.units):
-            position = reading.start + offset
-            covered[position] = True
-            if unit != units[position]:
-                disputed[position] = True
-    return disputed, sum(covered)
+        for offset in reading.differences:
+            disputed[reading.start + offset] = True
+    covered, reach = 0, 0
+    for reading in sorted(readings, key=lambda reading: reading.start):
+        covered += max(0, reading.end - max(reading.start, reach))
+        reach = max(reach, reading.end)
+    return disputed, covered
 
 
 def _windows(disputed: list[bool]) -> list[tuple[int, int]]:
@@ -152,6 +153,8 @@ def _decide(name, view, start, end, voters, reliability, resources):
     votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
     best_vote = max(votes_for.values())
     scored = [text for text in candidates if votes_for[text] >= best_vote - LEXICAL_REACH]  # others cannot reach the top
+    if scored == [own_text]:
+        return None
     words = _word_scores(scored, own_text, left, right, resources)
     totals = {text: votes_for[text] + words[text] + _lexical_score(text, own_text, left, right, resources) for text in scored}
     winner = max(sorted(totals), key=lambda text: (totals[text], text == own_text))
@@ -306,11 +309,9 @@ def _comparable_by_words(first: str, second: str) -> bool:
 
 def _forms_domain_term(text: str, start: int, end: int, resources: Resources) -> bool:
     """A domain term in ``text`` overlapping ``[start, end)`` (an empty range: spanning that point)."""
-    longest = resources.lexicon.longest
-    for term_start in range(max(0, start - longest + 1), min(end, len(text)) + 1):
-        for term_end in range(max(term_start + 2, start + 1 if end == start else start + 1), min(len(text), term_start + longest) + 1):
-            if term_start < max(end, start + 1) and text[term_start:term_end] in resources.lexicon:
-                return True
+    for term_start, term_end, _ in resources.lexicon.find(text):
+        if (term_start < end and start < term_end) if end > start else term_start < start < term_end:
+            return True
     return False
 
 
@@ -371,9 +372,8 @@ def _evidence(name, view, start, end, voters, winner, rule, resources) -> dict:
     context_left = _context(view.units, start - CONTEXT, start)
     context_right = _context(view.units, end, end + CONTEXT)
     text = context_left + "".join(winner) + context_right
-    terms = sorted(
-        {text[a:b] for a in range(len(text)) for b in range(a + 2, min(len(text), a + resources.lexicon.longest) + 1) if text[a:b] in resources.lexicon and a < len(context_left) + max(len("".join(winner)), 1) and b > len(context_left)}
-    )
+    chosen_end = len(context_left) + max(len("".join(winner)), 1)
+    terms = sorted({term for start_at, end_at, term in resources.lexicon.find(text) if start_at < chosen_end and end_at > len(context_left)})
     evidence = {"rule": rule, "readings": readings, "chosen": display("".join(winner)), "context": display(context_left) + "[" + display("".join(winner)) + "]" + display(context_right)}
     if terms:
         evidence["lexicon"] = [{"term": term, "source": resources.lexicon.source(term)} for term in terms]

@@ -6,7 +6,10 @@ are requested: a resumed batch run gives the same bytes as an uninterrupted one.
 """
 from __future__ import annotations
 
+import itertools
 import math
+import multiprocessing
+import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Collection, Mapping
@@ -48,15 +51,59 @@ def run_corpus(
     passages = find_shared_passages({name: view.units for name, view in views.items()}, config)
     spans = witnesses_by_document(passages)
     reliability = estimate_reliability(passages, views, config)
-    collations = _collate_all(views, spans, reliability, resources, config, workers)
+    witnessed = sorted(spans)
+    work = {"documents": documents, "views": views, "spans": spans, "reliability": reliability, "resources": resources, "config": config}
+    if workers > 1 and len(names) > 1:
+        warm_up(resources, config)  # build lazy tables once, before the workers fork
+        with _POOL_LOCK:
+            _WORK.update(work)
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                    return _run_stages(targets, witnessed, progress, lambda function, items: pool.map(function, items, chunksize=_chunk(len(items), workers)))
+            finally:
+                _WORK.clear()
+    return _run_stages(targets, witnessed, progress, lambda function, items: [function(item, work) for item in items])
+
+
+#: what a parallel run's stages share: worker processes inherit it when they fork, so jobs
+#: carry document names instead of pickled texts; one parallel run at a time per process
+_WORK: dict = {}
+_POOL_LOCK = threading.Lock()
+
+
+def _run_stages(targets, witnessed, progress, mapper) -> dict[str, Correction]:
+    collations = dict(zip(witnessed, mapper(_collate_named, witnessed)))
     confirmed = gather_confirmed_terms(collations.values())
+    jobs = [(name, collations.get(name) or Collation(), confirmed) for name in targets]
     results: dict[str, Correction] = {}
-    for name in targets:
-        collation = collations.get(name) or Collation()
-        results[name] = finish_document(name, documents[name], collation, confirmed, resources, config, views[name])
+    for name, correction in zip(targets, mapper(_finish_named, jobs)):
+        results[name] = correction
         if progress is not None:
-            progress(name, results[name])
+            progress(name, correction)
     return results
+
+
+def _chunk(count: int, workers: int) -> int:
+    return max(1, min(64, count // (workers * 8)))
+
+
+def warm_up(resources: Resources, config: EngineConfig) -> None:
+    """Build every lazily built table now (worker processes then share them)."""
+    repair("warm-up", "建档立卡卡脱贫人口，档文。", resources, config, {})
+    resources.lexicon.find("")
+
+
+def _collate_named(name: str, work: dict | None = None) -> Collation:
+    work = work or _WORK
+    views, spans = work["views"], work["spans"][name]
+    readings = collect_readings(views[name], {span.witness: views[span.witness].units for span in spans}, spans)
+    return collate(name, views[name], readings, work["reliability"], work["resources"], work["config"].rules)
+
+
+def _finish_named(job, work: dict | None = None) -> Correction:
+    name, collation, confirmed = job
+    work = work or _WORK
+    return finish_document(name, work["documents"][name], collation, confirmed, work["resources"], work["config"], work["views"][name])
 
 
 def estimate_reliability(passages: list[SharedPassage], views: Mapping[str, TextView], config: EngineConfig) -> dict[str, float]:
@@ -66,8 +113,12 @@ def estimate_reliability(passages: list[SharedPassage], views: Mapping[str, Text
     share that survives is about (a1 * a2) ** n for copies of accuracy a1, a2.
     """
     logs: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    key_counts: dict[str, list[int]] = {}
     for passage in passages:
-        keys = sum(1 for unit in views[passage.first].units[passage.first_start:passage.first_end] if unit.isalnum())
+        if passage.first not in key_counts:  # running count of letters, digits and Han
+            key_counts[passage.first] = list(itertools.accumulate(map(str.isalnum, views[passage.first].units), initial=0))
+        counts = key_counts[passage.first]
+        keys = counts[passage.first_end] - counts[passage.first_start]
         expected = max((keys - config.ngram_size + 1) / passage.sampling, 1.0)
         survival = min(max(passage.anchors / expected, 0.02), 1.0)
         pair_log_accuracy = math.log(survival) / config.ngram_size
@@ -78,29 +129,6 @@ def estimate_reliability(passages: list[SharedPassage], views: Mapping[str, Text
         weight = sum(keys for _, keys in values)
         reliability[name] = round(min(max(math.exp(sum(value * keys for value, keys in values) / weight), 0.6), 0.995), 4)
     return reliability
-
-
-def _collate_all(views, spans, reliability, resources, config, workers) -> dict[str, Collation]:
-    witnessed = sorted(spans)
-    enabled = dict(config.rules)
-    jobs = [(name, views[name], _witness_views(views, spans[name]), spans[name], reliability) for name in witnessed]
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(_collate_job, jobs, [config] * len(jobs), chunksize=max(1, len(jobs) // (workers * 4))))
-    else:
-        outcomes = [_collate_job(job, config, resources) for job in jobs]
-    return dict(zip(witnessed, outcomes))
-
-
-def _witness_views(views: Mapping[str, TextView], spans: list[WitnessSpan]) -> dict[str, str]:
-    return {span.witness: views[span.witness].units for span in spans}
-
-
-def _collate_job(job, config: EngineConfig, resources: Resources | None = None) -> Collation:
-    name, view, witness_units, spans, reliability = job
-    resources = resources or load_resources(config.extra_terms)
-    readings = collect_readings(view, witness_units, spans)
-    return collate(name, view, readings, reliability, resources, config.rules)
 
 
 def collect_readings(view: TextView, witness_units: Mapping[str, str], spans: list[WitnessSpan]) -> list[Reading]:

@@ -175,44 +175,44 @@ SWAP_MARGIN = 6.0
 def fix_swapped_characters(view: TextView, resources: Resources) -> list[Edit]:
     """档文 -> 文档: two neighbours that form no word, where the pair in the other order is a
     frequent word and neither character belongs to a word with its outer neighbour."""
+    swaps = _swap_table(resources)
     units = view.units
     words = resources.words
     edits = []
     index = 0
     while index < len(units) - 1:
-        pair = units[index:index + 2]
-        swapped = pair[::-1]
-        if (
-            pair[0] != pair[1]
-            and words.frequency(swapped) >= SWAP_WORD_FREQUENCY
-            and pair not in resources.lexicon
-            and words.frequency(pair) * SWAP_FREQUENCY_RATIO < words.frequency(swapped)
-            and _all_han(pair)
-            and not _in_word_outside(units, index, index + 2, resources)
-        ):
+        swapped = swaps.get(units[index:index + 2])
+        if swapped is not None and not _in_word_outside(units, index, index + 2, resources):
+            pair = units[index:index + 2]
             left = units[max(0, index - CONTEXT):index]
             right = units[index + 2:index + 2 + CONTEXT]
             gain = words.segmentation_score(left + swapped + right) - words.segmentation_score(left + pair + right)
-            if gain >= SWAP_MARGIN:
-                start, end = view.starts[index], view.ends[index + 1]
-                if end - start == 2:  # nothing between them in the original
-                    confidence = min(0.95, 0.85 + gain / 100)
-                    edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, gain=round(gain, 2)))
-                    index += 2
-                    continue
+            start, end = view.starts[index], view.ends[index + 1]
+            if gain >= SWAP_MARGIN and end - start == 2:  # nothing between them in the original
+                confidence = min(0.95, 0.85 + gain / 100)
+                edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, gain=round(gain, 2)))
+                index += 2
+                continue
         index += 1
     return edits
 
 
+@lru_cache(maxsize=2)
+def _swap_table(resources: Resources) -> dict[str, str]:
+    """misread pair -> frequent two-character word it is the swap of (加添 is a word, but rare beside 添加)."""
+    words = resources.words
+    table = {}
+    for word, frequency in words.frequencies.items():
+        if len(word) == 2 and frequency >= SWAP_WORD_FREQUENCY and word[0] != word[1] and _all_han(word):
+            pair = word[::-1]
+            if pair not in resources.lexicon and words.frequency(pair) * SWAP_FREQUENCY_RATIO < frequency:
+                table[pair] = word
+    return table
+
+
 def _in_word_outside(units: str, start: int, end: int, resources: Resources) -> bool:
     """Whether a known word joins part of ``[start, end)`` with a character outside it."""
-    longest = resources.words.longest
-    for word_start in range(max(0, start - longest + 1), end):
-        for word_end in range(max(word_start + 2, start + 1), min(len(units), word_start + longest) + 1):
-            crosses = word_start < start < word_end or word_start < end < word_end
-            if crosses and resources.is_known_word(units[word_start:word_end]):
-                return True
-    return False
+    return _known_word_near(units, start, end, resources, lambda word_start, word_end: word_start < start < word_end or word_start < end < word_end)
 
 
 # ---------------------------------------------------------------- domain terms
@@ -378,9 +378,15 @@ def _lookalike_gain(units: str, index: int, replacement: str, resources: Resourc
 
 def _inside_word_with(units: str, index: int, resources: Resources) -> bool:
     """Whether the character already belongs to a known word with a neighbour."""
-    longest = resources.words.longest
-    for start in range(max(0, index - longest + 1), index + 1):
-        for end in range(max(index + 1, start + 2), min(len(units), start + longest) + 1):
-            if resources.is_known_word(units[start:end]):
+    return _known_word_near(units, index, index + 1, resources, lambda start, end: True)
+
+
+def _known_word_near(units: str, first: int, last: int, resources: Resources, wanted) -> bool:
+    """Whether a known word of two or more characters overlapping ``[first, last)`` satisfies
+    ``wanted(start, end)``; short words, the common case, are tried first."""
+    longest = max(resources.words.longest, resources.lexicon.longest)
+    for length in range(2, longest + 1):
+        for start in range(max(0, first - length + 1), min(last, len(units) - length + 1)):
+            if wanted(start, start + length) and resources.is_known_word(units[start:start + length]):
                 return True
     return False

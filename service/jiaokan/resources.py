@@ -22,6 +22,8 @@ from jiaokan.errors import ResourceError
 
 #: domain terms count as words this frequent (they are what the user says is right)
 DOMAIN_TERM_FREQUENCY = 2000
+#: memoised segmentation scores kept at most (then the memo starts afresh)
+SCORE_CACHE_SIZE = 200_000
 #: score of a pair that only pycorrector's hand-made same_stroke groups give
 SAME_STROKE_SIMILARITY = 0.6
 
@@ -47,6 +49,7 @@ class WordModel:
     frequencies: Mapping[str, int]
     total: int
     longest: int
+    scores: dict[str, float] = field(default_factory=dict, repr=False)
 
     def frequency(self, word: str) -> int:
         """How often ``word`` occurs in the frequency list (0 if never)."""
@@ -64,8 +67,14 @@ class WordModel:
         return math.log(count / self.total)
 
     def segmentation_score(self, text: str) -> float:
-        """log P of the most probable segmentation of ``text`` into words."""
-        return self.segment(text)[0]
+        """log P of the most probable segmentation of ``text`` into words (memoised: the copies
+        of a passage ask about the same stretches)."""
+        score = self.scores.get(text)
+        if score is None:
+            if len(self.scores) >= SCORE_CACHE_SIZE:
+                self.scores.clear()
+            score = self.scores[text] = self.segment(text)[0]
+        return score
 
     def segment(self, text: str) -> tuple[float, list[str]]:
         """The most probable segmentation and its log probability."""
@@ -115,6 +124,22 @@ class Lexicon:
     def source(self, term: str) -> str:
         """Where ``term`` came from (a file name or "user")."""
         return self.sources.get(term, "user")
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Every occurrence of a term in ``text`` as (start, end, term), one pass (Aho-Corasick)."""
+        if not self.terms:
+            return []
+        return [(end + 1 - len(term), end + 1, term) for end, term in self._automaton.iter(text)]
+
+    @cached_property
+    def _automaton(self):
+        import ahocorasick  # lazy; installed with pycorrector
+
+        automaton = ahocorasick.Automaton()
+        for term in sorted(self.terms):
+            automaton.add_word(term, term)
+        automaton.make_automaton()
+        return automaton
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,6 +11,7 @@ n-grams, not with the square of the number of documents.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -63,9 +64,16 @@ class _KeyedView:
     positions: np.ndarray
 
 
+_NOT_KEY = re.compile(r"[\W_]")
+_KEY = re.compile(r"[^\W_]")
+
+
 def _keyed(units: str) -> _KeyedView:
-    positions = [index for index, unit in enumerate(units) if unit.isalnum()]
-    return _KeyedView("".join(units[index] for index in positions), np.asarray(positions, dtype=np.int64))
+    """Letters, digits and Han of ``units`` with their positions (regular expressions and
+    numpy, not a Python loop: this runs over the whole corpus)."""
+    mask = _KEY.sub("\x01", _NOT_KEY.sub("\x00", units)).encode("latin-1")
+    positions = np.flatnonzero(np.frombuffer(mask, dtype=np.uint8))
+    return _KeyedView(_NOT_KEY.sub("", units), positions)
 
 
 def ngram_hashes(keys: str, size: int) -> np.ndarray:
