@@ -33,7 +33,7 @@ BENCHMARKS = {
     "quality": ("Quality: synthetic multi-witness set and clean text", [], ["--articles", "4", "--clean", "8"]),
     "peers": ("Peers: pycorrector and plain majority vote on the same text", [],
               ["--articles", "2", "--clean", "2", "--copies", "3"]),
-    "bench_engine": ("Engine speed and scale", [], ["--quick"]),
+    "bench_engine": ("Engine speed and scale", ["--discovery-sizes", "100,300,1000,3000,10000"], ["--quick"]),
     "bench_batch": ("Batch runs", [], ["--pages", "300", "--megabytes", "1"]),
     "bench_api": ("API latency", [], ["--quick"]),
 }

@@ -1,18 +1,22 @@
 """Collation: deciding each disputed stretch of a document from its witnesses' readings.
 
-Positions where every covering copy agrees are settled. Each maximal run of disputed
-positions (a *window*) is decided as a whole, so a swap (调联 / 联调) or a replaced
-sentence is one event, not several. Each candidate reading of the window (every
-copy's, plus the position-by-position majority) gets
+Positions where every covering copy agrees are settled. Each run of disputed positions
+(a *window*; runs two units apart join) is decided as a whole, reading against reading as
+text, so a swap (调联 / 联调) or a replaced sentence is one event however the alignment
+split it. The candidates are every copy's reading, the position-by-position majority and
+that majority with 、 where some copy reads 、. Each gets
 
-- a vote score: each copy that reads otherwise costs the log-odds of that copy making
-  an error there (its reliability, estimated from how well it agrees with the others);
-- a lexical score: a domain-lexicon term it forms where the majority forms none, and the
-  difference of word-segmentation probability (capped, so a dictionary alone breaks
-  ties but never outvotes two copies).
+- a vote score: minus, for every copy, the number of OCR errors (optimal string alignment
+  distance: a swap counts once) that copy would have made if the candidate were right,
+  weighted by the log-odds of the copy's reliability;
+- evidence besides the votes: a domain-lexicon term it forms (enough to beat two copies
+  against one), the word model's segmentation probability and English word counts (capped,
+  so they break ties but never outvote two copies), and OCR error-type priors (characters
+  are dropped and doubled more than invented; 、 is read as ， more than the reverse).
 
 The best candidate wins; its posterior probability among the candidates is the edit's
-confidence. Each window becomes one edit on the document's original text.
+confidence. Each window becomes one edit on the document's original text, keeping the
+layout between the units it keeps.
 """
 from __future__ import annotations
 
