@@ -7,7 +7,7 @@ place that does it.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 import bisect
 from typing import Any, Callable, Iterable, Mapping
 
@@ -35,7 +35,16 @@ class Edit:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the wire and file format of an edit)."""
-        return asdict(self) | {"evidence": dict(self.evidence)}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "original": self.original,
+            "replacement": self.replacement,
+            "rule": self.rule,
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "evidence": dict(self.evidence),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Edit":

@@ -248,6 +248,7 @@ _HALF_WIDTH_RUN = re.compile(r"[,:;!?.()](?:[ \t]*[,:;!?.()])*")
 
 
 @rule
+@lru_cache(maxsize=4)  # remove_stray_spaces asks for the same text's widening
 def widen_punctuation(text: str) -> list[Edit]:
     """Half-width , : ; ! ? ( ) and sentence-final . in Chinese text become full-width;
     3.5, 1,000, 12:30, G60, dpkg(8), English and code stay as they are."""

@@ -48,7 +48,7 @@ def run_corpus(
         raise InputError(f"unknown document(s): {', '.join(missing[:5])}")
     resources = load_resources(config.extra_terms)
     views = {name: build_view(documents[name]) for name in names}
-    passages = find_shared_passages({name: view.units for name, view in views.items()}, config)
+    passages = find_shared_passages({name: view.units for name, view in views.items()}, config) if len(names) > 1 else []
     spans = witnesses_by_document(passages)
     reliability = estimate_reliability(passages, views, config)
     witnessed = sorted(spans)
