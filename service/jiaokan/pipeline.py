@@ -58,7 +58,7 @@ def run_corpus(
         with _POOL_LOCK:
             _WORK.update(work)
             try:
-                with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent) as pool:
                     return _run_stages(targets, witnessed, progress, lambda function, items: pool.map(function, items, chunksize=_chunk(len(items), workers)))
             finally:
                 _WORK.clear()
@@ -81,6 +81,18 @@ def _run_stages(targets, witnessed, progress, mapper) -> dict[str, Correction]:
         if progress is not None:
             progress(name, correction)
     return results
+
+
+def _die_with_parent() -> None:
+    """Worker processes end when the run's process does, even by SIGKILL (Linux): an orphaned
+    worker would otherwise wait forever, holding the run's pipes open."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: a killed run may leave workers behind until their queue closes
 
 
 def _chunk(count: int, workers: int) -> int:

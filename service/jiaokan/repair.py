@@ -26,6 +26,10 @@ MINIMUM_SIMILARITY = 0.5
 WORD_FREQUENCY_FLOOR = {2: 1000, 3: 50, 4: 50}
 #: look-alikes for word variants must be at least this similar (the table's 0.6-0.7 band is doubtful)
 LOOKALIKE_SIMILARITY = 0.65
+#: a rare character where a frequent word wants a common one is more likely a misreading
+#: (卡点, 唐凤宇: common characters in words the dictionary lacks are not)
+RARE_CHARACTER_FREQUENCY = 1000
+RARE_CHARACTER_BONUS = 0.05
 #: a look-alike fix must raise the local segmentation log-probability by this much
 LOOKALIKE_MARGIN = 4.0
 #: characters of context either side for local word scoring
@@ -182,7 +186,7 @@ def fix_swapped_characters(view: TextView, resources: Resources) -> list[Edit]:
     index = 0
     while index < len(units) - 1:
         swapped = swaps.get(units[index:index + 2])
-        if swapped is not None and not _in_word_outside(units, index, index + 2, resources):
+        if swapped is not None and not _stands_alone(units, index, index + 2) and not _in_word_outside(units, index, index + 2, resources):
             pair = units[index:index + 2]
             left = units[max(0, index - CONTEXT):index]
             right = units[index + 2:index + 2 + CONTEXT]
@@ -208,6 +212,14 @@ def _swap_table(resources: Resources) -> dict[str, str]:
             if pair not in resources.lexicon and words.frequency(pair) * SWAP_FREQUENCY_RATIO < frequency:
                 table[pair] = word
     return table
+
+
+def _stands_alone(units: str, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` is a whole item between marks (京港澳、大广、二广): an
+    abbreviation or a name, not a misread word."""
+    before = units[start - 1] if start > 0 else ""
+    after = units[end] if end < len(units) else ""
+    return not HAN_PATTERN.match(before or "。") and not HAN_PATTERN.match(after or "。")
 
 
 def _in_word_outside(units: str, start: int, end: int, resources: Resources) -> bool:
@@ -241,7 +253,7 @@ def match_domain_term(view: TextView, resources: Resources, confirmed: Mapping[s
         start_index = end_index - len(variant) + 1
         if _inside_longer_word(view.units, start_index, end_index + 1, resources) or _term_nearby(view.units, start_index, end_index + 1, target.term):
             continue
-        confidence = {"confirmed": 0.95, "lookalike": 0.7 + 0.3 * target.similarity, "dropped": 0.8}[target.kind]
+        confidence = {"confirmed": 0.95, "lookalike": 0.6 + 0.35 * target.similarity, "dropped": 0.8}[target.kind]
         edits.append(_term_edit(view, start_index, end_index + 1, target, confidence))
     return [edit for edit in resolve_overlaps([edit for edit in edits if edit is not None], lambda edit: -edit.confidence)]
 
@@ -334,7 +346,8 @@ def fix_lookalike(view: TextView, resources: Resources) -> list[Edit]:
         gain = _lookalike_gain(units, index, word[position], resources)
         if gain < LOOKALIKE_MARGIN:
             continue
-        confidence = min(0.95, 0.5 + similarity * 0.3 + gain / 40)
+        rarity = RARE_CHARACTER_BONUS if resources.words.frequency(found[position]) < RARE_CHARACTER_FREQUENCY else 0.0
+        confidence = min(0.95, 0.45 + similarity * 0.3 + gain / 40 + rarity)
         edits.append(_edit(view.original, view.starts[index], view.ends[index], word[position], "fix_lookalike", confidence, word=word, lookalike_similarity=similarity, gain=round(gain, 2)))
     return edits
 
