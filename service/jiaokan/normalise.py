@@ -61,7 +61,7 @@ def strip_markup(text: str) -> list[Edit]:
 
 # ---------------------------------------------------------------- spaces
 
-_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]+(?=(?:\*{2,3}[ \t\u00a0\u3000]*)*$)", re.MULTILINE)
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]+(?=(?:(?:\*{2,3}|#{1,6})[ \t\u00a0\u3000]*)*$)", re.MULTILINE)
 
 
 @rule
@@ -85,12 +85,14 @@ def remove_stray_spaces(text: str) -> list[Edit]:
     "第八条 党的..." stay. A half-width mark counts as Chinese punctuation exactly when
     widen_punctuation widens it, so the two rules agree on every pass.
     """
-    widened = {edit.start for edit in widen_punctuation(text)}
+    widening = widen_punctuation(text)
+    widened = {edit.start for edit in widening}
+    taken = {position for edit in widening for position in range(edit.start + 1, edit.end)}
     edits = []
     for match in _INNER_SPACE.finditer(text):
         start, end = match.start(), match.end()
-        if start - 1 in widened or not _is_prose(_surroundings(text, start, end)):
-            continue  # a widened mark takes its own space; headlines and bylines keep theirs
+        if start in taken or not _is_prose(_surroundings(text, start, end)):
+            continue  # a widened mark took this space; headlines and bylines keep theirs
         if _is_stray_space(text, start, end, widened):
             edits.append(_edit(text, start, end, "", "remove_stray_spaces", 0.95))
     return edits
@@ -202,7 +204,7 @@ _LOOKBACK = 400
 
 
 def _is_broken(text: str, start: int, end: int) -> bool:
-    before, after = text[start - 1].translate(COMPARISON_FOLD), text[end].translate(COMPARISON_FOLD)
+    before, after = text[start - 1].translate(COMPARISON_FOLD), _folded_neighbour(text, end, 1)
     if before in TERMINAL_PUNCTUATION or before in "\"'*#])":
         return False
     window_start = max(0, start - _LOOKBACK)
@@ -265,8 +267,8 @@ def widen_punctuation(text: str) -> list[Edit]:
             end = index + 1
             while end < len(text) and text[end] == " " and text[index] not in "(":
                 end += 1  # "， " : the space after an ASCII comma goes with it
-            if end >= len(text) or text[end] in "\n":
-                end = index + 1  # spaces ending a line are strip_trailing_spaces' business
+            if end >= len(text) or text[end] in "\n" + _MARKUP:
+                end = index + 1  # spaces ending a line (or before markup) are other rules' business
             edits.append(_edit(text, index, end, replacement, "widen_punctuation", 0.97))
     return edits
 
@@ -278,7 +280,7 @@ def _wide_form(text: str, index: int, before: str, after: str) -> str | None:
         return None  # 3.5, 1,000, 12:30
     if character == ".":
         before, after = _folded_neighbour(text, index - 1, -1), _folded_neighbour(text, index + 1, 1)
-        if text[index + 1:index + 2] in (".", "…", "。", "．") or text[index - 1:index] in (".", "…", "。", "．"):
+        if _neighbour(text, index + 1, 1) in _DOTS or _neighbour(text, index - 1, -1) in _DOTS:
             return None  # part of an ellipsis: unify_ellipsis's business
         if is_han(before) or (before and before in "”’）"):
             return "。" if not (after.isascii() and after.isalnum()) else None
@@ -294,17 +296,17 @@ def _wide_form(text: str, index: int, before: str, after: str) -> str | None:
 
 def _chinese_parenthesis(text: str, index: int) -> bool:
     """A parenthesis pair in Chinese text: Chinese inside (and no Latin word glued before it),
-    or Chinese on both sides ("光源(HEPS)正式"); "dpkg(8)" and "f(x)" stay."""
-    line_start = text.rfind("\n", 0, index) + 1
-    line_end = text.find("\n", index)
-    line_end = len(text) if line_end < 0 else line_end
+    or Chinese on both sides ("光源(HEPS)正式"); "dpkg(8)" and "f(x)" stay. The pair is
+    looked for within `_PARENTHESIS_REACH` characters, across line breaks (joining lines must
+    not change the answer)."""
     if text[index] == "(":
-        close = min((position for position in (text.find(")", index, line_end), text.find("）", index, line_end)) if position >= 0), default=-1)
-        if close < 0:
+        closes = [position for position in (text.find(")", index, index + _PARENTHESIS_REACH), text.find("）", index, index + _PARENTHESIS_REACH)) if position >= 0]
+        if not closes:
             return False
-        open_index, close_index = index, close
+        open_index, close_index = index, min(closes)
     else:
-        open_index = max(text.rfind("(", line_start, index), text.rfind("（", line_start, index))
+        low = max(0, index - _PARENTHESIS_REACH)
+        open_index = max(text.rfind("(", low, index), text.rfind("（", low, index))
         if open_index < 0:
             return False
         close_index = index
@@ -316,18 +318,33 @@ def _chinese_parenthesis(text: str, index: int) -> bool:
     return is_chinese_context(outside_before) and (is_chinese_context(outside_after) or outside_after in ("", "\n"))
 
 
-_ELLIPSIS_VARIANT = re.compile(r"(?:[.。．]{3,}|…{3,}|(?<!…)…(?!…)|⋯+)")
+_PARENTHESIS_REACH = 200
+
+
+_DOT_RUN = re.compile(r"[.。．…⋯](?:[*_#`]*[.。．…⋯])*")  # markup inside a run is strip_markup's
+_DOTS = (".", "。", "．", "…", "⋯")
 
 
 @rule
 def unify_ellipsis(text: str) -> list[Edit]:
-    """"....." "…………" "。。。" "…" in Chinese text become ……."""
+    """"....." "…………" "。。。" "…" (and mixes of them) in Chinese text become ……."""
     edits = []
-    for match in _ELLIPSIS_VARIANT.finditer(text):
+    for match in _DOT_RUN.finditer(text):
+        run = re.sub(r"[*_#`]", "", match.group())
+        if run == "……" or not ("…" in run or "⋯" in run or len(run) >= 3):
+            continue
         before, after = _folded_neighbour(text, match.start() - 1, -1), _folded_neighbour(text, match.end(), 1)
         if is_chinese_context(before) or is_chinese_context(after):
-            edits.append(_edit(text, match.start(), match.end(), "……", "unify_ellipsis", 0.96))
+            edits += _ellipsis_edits(text, match.start(), match.end())
     return edits
+
+
+def _ellipsis_edits(text: str, start: int, end: int) -> list[Edit]:
+    """The dots of ``[start, end)`` become one ……; markup among them is left to strip_markup."""
+    if not re.search(r"[*_#`]", text[start:end]):
+        return [_edit(text, start, end, "……", "unify_ellipsis", 0.96)]
+    dots = [index for index in range(start, end) if text[index] in _DOTS]
+    return [_edit(text, index, index + 1, "……" if index == dots[0] else "", "unify_ellipsis", 0.96) for index in dots]
 
 
 _DASH_VARIANT = re.compile(r"(?<![—―])(?:—|―{1,2}|－{2}|-{2,3})(?![—―])")
