@@ -21,7 +21,7 @@ browser:
 	  else echo "chromium not installed and apt-get not usable: browser tests will be skipped"; fi; }
 
 run: install
-	$(VENV)/bin/jiaokan serve --load seeds
+	$(VENV)/bin/jiaokan serve --load seeds --workers 2
 
 test: install browser
 	$(VENV)/bin/pytest -q

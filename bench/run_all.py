@@ -35,7 +35,7 @@ BENCHMARKS = {
               ["--articles", "2", "--clean", "2", "--copies", "3"]),
     "bench_engine": ("Engine speed and scale", ["--discovery-sizes", "100,300,1000,3000,10000"], ["--quick"]),
     "bench_batch": ("Batch runs", [], ["--pages", "300", "--megabytes", "1"]),
-    "bench_api": ("API latency", [], ["--quick"]),
+    "bench_api": ("API latency", ["--workers", "2"], ["--quick"]),
 }
 
 
@@ -137,6 +137,15 @@ def quality_svg(quality: dict, peers: dict | None) -> str:
     return "".join(parts)
 
 
+def _earlier_results(path: Path) -> dict:
+    """The benchmarks of the last run (its JSON), marked as earlier, for sections --only skips."""
+    try:
+        benchmarks = json.loads(path.read_text(encoding="utf-8"))["benchmarks"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {name: result | {"earlier": True} for name, result in benchmarks.items() if result.get("status") == "ok" and "printed" in result}
+
+
 def render_markdown(results: dict, command: str, machine_facts: dict, plot_name: str | None,
                     json_name: str = "bench/results/benchmarks.json") -> str:
     """docs/benchmarks.md."""
@@ -159,7 +168,8 @@ def render_markdown(results: dict, command: str, machine_facts: dict, plot_name:
             lines += [f"Not run by this command (`python -m bench.run_all --only {name}` runs it).", ""]
             continue
         invocation = " ".join([f"python -m bench.{name}", *result["argv"]])
-        lines += [f"Command: `{invocation}` ({result['seconds']:.0f} s)", ""]
+        earlier = " — figures from an earlier run of `python -m bench.run_all`" if result.get("earlier") else ""
+        lines += [f"Command: `{invocation}` ({result['seconds']:.0f} s){earlier}", ""]
         if result["status"] != "ok":
             lines += [f"**{result['status']}**", ""]
         markdown = result["figures"].get("markdown") if isinstance(result["figures"], dict) else None
@@ -199,10 +209,13 @@ def main(argv: list[str] | None = None) -> dict:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
     results = {}
+    earlier = _earlier_results(arguments.json) if arguments.only else {}
     for name, (_, full, quick) in BENCHMARKS.items():
         benchmark_argv = quick if arguments.quick else full
-        result = run_benchmark(name, list(benchmark_argv)) if name in chosen else {"status": "skipped"}
-        result["argv"] = list(benchmark_argv)
+        if name in chosen:
+            result = run_benchmark(name, list(benchmark_argv)) | {"argv": list(benchmark_argv)}
+        else:  # --only refreshes some sections and keeps the others from the last run
+            result = earlier.get(name) or {"status": "skipped", "argv": list(benchmark_argv)}
         results[name] = result
     facts = machine()
     plot_name = None
@@ -218,8 +231,7 @@ def main(argv: list[str] | None = None) -> dict:
                  if arguments.json.resolve().is_relative_to(ROOT) else str(arguments.json))
     arguments.output.write_text(render_markdown(results, command, facts, plot_name, json_name), encoding="utf-8")
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
-    summary = {"machine": facts, "benchmarks": {name: {key: value for key, value in result.items() if key != "printed"}
-                                               for name, result in results.items()}}
+    summary = {"machine": facts, "benchmarks": results}
     arguments.json.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"wrote {arguments.output} and {arguments.json}")
     return summary
