@@ -47,6 +47,15 @@ def passage_pool(size: int, generator: random.Random) -> list[str]:
     return pool
 
 
+def _generated_text(length: int, generator: random.Random) -> str:
+    """Chinese-looking text from common characters (used only when the corpus is missing)."""
+    characters: list[str] = []
+    while len(characters) < length:
+        characters.extend(generator.choices(COMMON, k=generator.randint(8, 30)))
+        characters.append(generator.choice("，，，。、；"))
+    return "".join(characters[:length - 1]) + "。"
+
+
 def add_noise(text: str, generator: random.Random, rate: float = 0.01) -> str:
     """Look-alike swaps, doubled characters and ASCII commas at about ``rate`` per character."""
     pieces = []

@@ -144,3 +144,17 @@ def seed_text(prefix: str) -> str:
     """The seed file whose name starts with ``prefix`` (e.g. ``"004"``)."""
     (path,) = SEEDS.glob(f"{prefix}_*.txt")
     return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_texts() -> dict[str, str]:
+    """The five seed pages by file name."""
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def seed_corrections(seed_texts):
+    """The seeds corrected as one corpus (computed once per session)."""
+    from jiaokan import correct_corpus
+
+    return correct_corpus(seed_texts)

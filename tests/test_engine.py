@@ -3,7 +3,6 @@ import random
 
 from jiaokan import EngineConfig, apply_edits, correct_corpus, correct_text
 from jiaokan.textview import build_view
-from engine_fixtures import seed_corrections, seed_texts  # noqa: F401  (fixtures)
 
 SHARED_ARTICLE = ("002_9ebead79375e84cd.txt", "003_5417d37bc9da2a03.txt", "004_931bd066818f0e97.txt")
 

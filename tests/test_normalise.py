@@ -8,7 +8,6 @@ from hypothesis import given, settings, strategies as st
 from jiaokan.config import NORMALISATION_RULES, EngineConfig
 from jiaokan.edits import apply_edits
 from jiaokan.normalise import RULES, normalise
-from engine_fixtures import seed_texts  # noqa: F401  (fixture)
 
 CASES = json.loads((Path(__file__).parent / "cases" / "normalise.json").read_text(encoding="utf-8"))
 CONFIG = EngineConfig()

@@ -97,7 +97,7 @@ def test_click_and_keys_change_decisions_and_text(server, browser_page, sqlite_u
     assert "<script>window.pwned=1</script>" in page.inner_text("#text")
 
     # a click on a proposal shows its evidence, the Accept button stores the decision
-    page.click(f"#text .proposal >> nth=1")
+    page.click("#text .proposal >> nth=1")
     page.wait_for_selector("#current-body .evidence")
     assert "子午工程" in page.inner_text("#current-body")
     page.click("#accept-button")

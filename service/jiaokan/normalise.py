@@ -15,7 +15,6 @@ from typing import Callable
 from jiaokan.config import NORMALISATION_RULES, EngineConfig
 from jiaokan.edits import NORMALISATION, Edit, resolve_overlaps
 from jiaokan.script import (
-    CHINESE_PUNCTUATION,
     COMPARISON_FOLD,
     HAN,
     SENTENCE_PUNCTUATION,

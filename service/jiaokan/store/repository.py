@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from jiaokan.errors import ConflictError, InputError, JiaokanError, NotFoundError
+from jiaokan.errors import ConflictError, InputError, NotFoundError
 from jiaokan.store.models import (
     ACCEPTED,
     PENDING,
