@@ -63,8 +63,9 @@ class EngineConfig:
     rules: Mapping[str, bool] = field(default_factory=_all_rules_on)
     #: edits at or above this confidence are applied automatically, the rest are proposals
     auto_apply_threshold: float = 0.9
-    #: per-rule override of `auto_apply_threshold` (1.01 never auto-applies)
-    rule_thresholds: Mapping[str, float] = field(default_factory=FrozenMapping)
+    #: per-rule override of `auto_apply_threshold` (1.01 never auto-applies); by default a
+    #: reading that outvotes the document (two copies or more against one) applies from 0.8
+    rule_thresholds: Mapping[str, float] = field(default_factory=lambda: FrozenMapping({"majority_reading": 0.8}))
     #: extra domain terms on top of the lexicon files (e.g. from the service's lexicon table)
     extra_terms: tuple[str, ...] = ()
     #: character n-gram length of the witness index

@@ -54,7 +54,8 @@ LEXICAL_REACH = DOMAIN_TERM_BONUS + 2 * WORD_SCORE_CAP + ERROR_TYPE_PRIOR + ENUM
 #: characters of context either side when scoring words
 CONTEXT = 4
 #: a text-only insertion this long that is not a repeat of its neighbourhood is left for review
-BLOCK_CONFIDENCE_CAP = 0.85
+#: (below every auto-apply threshold)
+BLOCK_CONFIDENCE_CAP = 0.75
 #: a dropped stretch this similar (0-100) to its neighbourhood is a repeat
 REPEAT_SIMILARITY = 85
 
@@ -167,7 +168,7 @@ def _decide(name, view, start, end, voters, reliability, resources):
     if winner == own_text:
         return None
     confidence = 1.0 / sum(math.exp(total - totals[winner]) for total in totals.values())
-    outvoted = votes_for[winner] > votes_for[own_text]
+    outvoted = votes_for[winner] > votes_for[own_text] + TIE_TOLERANCE  # copies of about equal reliability split evenly do not outvote
     if outvoted:
         rule = "majority_reading"
     else:
@@ -366,15 +367,18 @@ def _forms_domain_term(text: str, start: int, end: int, resources: Resources) ->
 
 
 def _is_repeat_removal(units: str, start: int, end: int, winner: str) -> bool:
-    """Whether the winner only drops a stretch that repeats text right beside it (a sentence
-    printed twice), allowing for the noise of the copy."""
+    """Whether the winner only drops a stretch that repeats text right beside it, once or
+    more (a sentence printed two or three times), allowing for the noise of the copy."""
     from rapidfuzz import fuzz
 
     if "".join(winner):
         return False
     removed = units[start:end]
-    neighbourhood = units[max(0, start - 2 * len(removed)):start] + units[end:end + 2 * len(removed)]
-    return fuzz.partial_ratio(removed, neighbourhood) >= REPEAT_SIMILARITY
+    for period in range(4, len(removed) + 1):
+        for unit in (units[max(0, start - period):start], units[end:end + period]):
+            if len(unit) == period and fuzz.ratio(removed, (unit * (len(removed) // period + 1))[:len(removed)]) >= REPEAT_SIMILARITY:
+                return True
+    return False
 
 
 def _edit_for_window(view: TextView, start: int, end: int, winner, rule, confidence, evidence) -> Edit | None:
