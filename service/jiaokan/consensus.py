@@ -76,7 +76,6 @@ class Collation:
 
     edits: list[Edit] = field(default_factory=list)
     confirmed_terms: list[ConfirmedTerm] = field(default_factory=list)
-    covered: int = 0
 
 
 def collate(
@@ -91,8 +90,7 @@ def collate(
     collation = Collation()
     if not readings or not view.units:
         return collation
-    disputed, coverage = _disputed_positions(view.units, readings)
-    collation.covered = coverage
+    disputed = _disputed_positions(view.units, readings)
     for start, end in _windows(disputed):
         voters = [reading for reading in readings if reading.start <= start and end <= reading.end]
         if not voters:
@@ -113,17 +111,13 @@ def collate(
     return collation
 
 
-def _disputed_positions(units: str, readings: Sequence[Reading]) -> tuple[list[bool], int]:
-    """Which units some witness reads otherwise, and how many units witnesses cover."""
+def _disputed_positions(units: str, readings: Sequence[Reading]) -> list[bool]:
+    """Which units some witness reads otherwise."""
     disputed = [False] * len(units)
     for reading in readings:
         for offset in reading.differences:
             disputed[reading.start + offset] = True
-    covered, reach = 0, 0
-    for reading in sorted(readings, key=lambda reading: reading.start):
-        covered += max(0, reading.end - max(reading.start, reach))
-        reach = max(reach, reading.end)
-    return disputed, covered
+    return disputed
 
 
 def _windows(disputed: list[bool]) -> list[tuple[int, int]]:
