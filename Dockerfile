@@ -14,7 +14,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 # only what the package needs (no .venv, no tests): the context stays small
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY service ./service
 RUN pip install . && rm -rf build service/*.egg-info
 COPY lexicons ./lexicons
