@@ -56,6 +56,8 @@ CONTEXT = 4
 #: a text-only insertion this long that is not a repeat of its neighbourhood is left for review
 #: (below every auto-apply threshold)
 BLOCK_CONFIDENCE_CAP = 0.75
+#: text only this copy has, at least this long, may be another article's (left for review)
+FOREIGN_BLOCK_LENGTH = 30
 #: a dropped stretch this similar (0-100) to its neighbourhood is a repeat
 REPEAT_SIMILARITY = 85
 
@@ -172,8 +174,9 @@ def _decide(name, view, start, end, voters, reliability, resources):
     supporters = [voter for voter, text in votes.items() if text == winner]
     if outvoted and _is_block(winner, own_text):
         rule = "replaced_block"
-        if not _is_repeat_removal(view.units, start, end, winner) and (len(supporters) < 2 or not winner):
-            confidence = min(confidence, BLOCK_CONFIDENCE_CAP)  # text found in one copy only may be another article's
+        foreign = not winner and end - start >= FOREIGN_BLOCK_LENGTH  # a paragraph only this copy has
+        if not _is_repeat_removal(view.units, start, end, winner) and (len(supporters) < 2 or foreign):
+            confidence = min(confidence, BLOCK_CONFIDENCE_CAP)  # it may be another article's text: review it
     return candidates[winner], round(confidence, 4), rule, supporters
 
 
