@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+
+from bench import write_json
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not of the installed package
@@ -671,12 +673,7 @@ def main(argv: list[str] | None = None) -> dict:
     results["markdown"] = format_markdown(results, command)
     print(results["markdown"])
     if arguments.json:
-        text = json.dumps(results, ensure_ascii=False, indent=2)
-        if str(arguments.json) == "-":
-            print(text)
-        else:
-            arguments.json.parent.mkdir(parents=True, exist_ok=True)
-            arguments.json.write_text(text + "\n", encoding="utf-8")
+        write_json(results, arguments.json)
     return results
 
 

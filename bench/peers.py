@@ -26,7 +26,6 @@ that tries to download is reported "unavailable offline".
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -35,6 +34,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from bench import write_json
 from bench.quality import CORPUS_DIR, load_corpus, split_corpus
 
 LEXICON = Path(__file__).resolve().parents[1] / "lexicons" / "domain.txt"
@@ -400,12 +400,7 @@ def main(argv: list[str] | None = None) -> dict:
     results = run(arguments)
     print(format_table(results))
     if arguments.json:
-        text = json.dumps(results, ensure_ascii=False, indent=2)
-        if str(arguments.json) == "-":
-            print(text)
-        else:
-            arguments.json.parent.mkdir(parents=True, exist_ok=True)
-            arguments.json.write_text(text + "\n", encoding="utf-8")
+        write_json(results, arguments.json)
     return results
 
 

@@ -18,12 +18,13 @@ proposed edits are counted per 10,000 characters, by rule.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from bench import write_json
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus" / "clean"
 TARGETS = {1: 0.15, 2: 0.40, 3: 0.85, 5: 0.95}
@@ -250,12 +251,7 @@ def main(argv: list[str] | None = None) -> dict:
     results = run(arguments)
     print(format_table(results))
     if arguments.json:
-        text = json.dumps(results, ensure_ascii=False, indent=2)
-        if str(arguments.json) == "-":
-            print(text)
-        else:
-            arguments.json.parent.mkdir(parents=True, exist_ok=True)
-            arguments.json.write_text(text + "\n", encoding="utf-8")
+        write_json(results, arguments.json)
     return results
 
 

@@ -7,7 +7,7 @@ place that does it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 import bisect
 from typing import Any, Callable, Iterable, Mapping
 
@@ -59,10 +59,6 @@ class Edit:
             confidence=float(data["confidence"]),
             evidence=dict(data.get("evidence") or {}),
         )
-
-    def shifted(self, offset: int) -> "Edit":
-        """The same edit with its span moved by ``offset``."""
-        return replace(self, start=self.start + offset, end=self.end + offset)
 
 
 def edit_sort_key(edit: Edit) -> tuple[int, int, str, str]:

@@ -39,20 +39,6 @@ class TextView:
     def __len__(self) -> int:
         return len(self.units)
 
-    def span(self, first: int, last: int) -> tuple[int, int]:
-        """Original span covering view units ``[first, last)``; for an empty range, the insertion point."""
-        if first < last:
-            return self.starts[first], self.ends[last - 1]
-        return self.insertion_point(first)
-
-    def insertion_point(self, index: int) -> tuple[int, int]:
-        """Where text inserted before view unit ``index`` goes: right after the previous unit."""
-        if index == 0:
-            point = self.starts[0] if self.starts else len(self.original)
-        else:
-            point = self.ends[index - 1]
-        return point, point
-
 
 def display(symbol_run: str) -> str:
     """Text for a run of view symbols (an ellipsis symbol becomes ……)."""
