@@ -11,9 +11,9 @@ n-grams, not with the square of the number of documents.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -64,16 +64,22 @@ class _KeyedView:
     positions: np.ndarray
 
 
-_NOT_KEY = re.compile(r"[\W_]")
-_KEY = re.compile(r"[^\W_]")
+@cache
+def _key_table() -> np.ndarray:
+    """For every code point of the Basic Multilingual Plane, whether it is a key (``str.isalnum``)."""
+    return np.array([chr(code).isalnum() for code in range(0x10000)], dtype=bool)
 
 
 def _keyed(units: str) -> _KeyedView:
-    """Letters, digits and Han of ``units`` with their positions (regular expressions and
-    numpy, not a Python loop: this runs over the whole corpus)."""
-    mask = _KEY.sub("\x01", _NOT_KEY.sub("\x00", units)).encode("latin-1")
-    positions = np.flatnonzero(np.frombuffer(mask, dtype=np.uint8))
-    return _KeyedView(_NOT_KEY.sub("", units), positions)
+    """Letters, digits and Han of ``units`` with their positions (a table lookup in numpy,
+    not a Python loop: this runs over the whole corpus)."""
+    codes = np.frombuffer(units.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)  # JSON may carry lone surrogates
+    mask = _key_table()[np.minimum(codes, 0xFFFF)]
+    beyond = np.flatnonzero(codes > 0xFFFF)
+    if len(beyond):  # rare characters outside the BMP (CJK extension B and later)
+        mask[beyond] = [units[index].isalnum() for index in beyond.tolist()]
+    positions = np.flatnonzero(mask)
+    return _KeyedView(codes[mask].tobytes().decode("utf-32-le"), positions)
 
 
 def ngram_hashes(keys: str, size: int) -> np.ndarray:
@@ -127,35 +133,80 @@ def find_shared_passages(views: Mapping[str, str], config: EngineConfig) -> list
     hashes = np.concatenate(all_hashes)
     documents = np.concatenate(all_documents)
     positions = np.concatenate(all_positions)
-    order = np.argsort(hashes, kind="stable")
-    hashes, documents, positions = hashes[order], documents[order], positions[order]
-    anchors_by_pair = _anchor_pairs(hashes, documents, positions, config.max_ngram_documents)
+    anchors = _anchor_pairs(hashes, documents, positions, config.max_ngram_documents)
     passages = []
-    for (first, second), anchors in sorted(anchors_by_pair.items()):
-        for chain in _chains(anchors, config, sampling):
-            passage = _passage_from_chain(names[first], keyed[first], views[names[first]], names[second], keyed[second], views[names[second]], chain, config)
-            if passage is not None:
-                passage = SharedPassage(**{**passage.__dict__, "sampling": sampling})
-                passages.append(passage)
+    for first, second, chain in _pair_chains(anchors, config, sampling):
+        passage = _passage_from_chain(names[first], keyed[first], views[names[first]], names[second], keyed[second], views[names[second]], chain, config)
+        if passage is not None:
+            passages.append(SharedPassage(**{**passage.__dict__, "sampling": sampling}))
     return passages
 
 
-def _anchor_pairs(hashes: np.ndarray, documents: np.ndarray, positions: np.ndarray, max_documents: int) -> dict[tuple[int, int], list[tuple[int, int]]]:
-    """Anchors (position in first, position in second) for each pair of documents."""
-    if len(hashes) == 0:
-        return {}
-    boundaries = np.nonzero(np.diff(hashes))[0] + 1
-    starts = np.concatenate(([0], boundaries))
-    ends = np.concatenate((boundaries, [len(hashes)]))
-    sizes = ends - starts
-    selected = (sizes >= 2) & (sizes <= max_documents)
-    pairs: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for start, end in zip(starts[selected].tolist(), ends[selected].tolist()):
-        group = sorted(zip(documents[start:end].tolist(), positions[start:end].tolist()))
-        for index, (first_document, first_position) in enumerate(group):
-            for second_document, second_position in group[index + 1:]:
-                pairs[(first_document, second_document)].append((first_position, second_position))
-    return pairs
+@dataclass(frozen=True)
+class _Anchors:
+    """Anchor pairs sorted by (first document, second document, first position): an n-gram
+    at ``first_positions[i]`` of document ``first_documents[i]`` and at ``second_positions[i]``
+    of ``second_documents[i]`` (first document < second document)."""
+
+    first_documents: np.ndarray
+    second_documents: np.ndarray
+    first_positions: np.ndarray
+    second_positions: np.ndarray
+
+
+def _anchor_pairs(hashes: np.ndarray, documents: np.ndarray, positions: np.ndarray, max_documents: int) -> _Anchors:
+    """Every pair of occurrences of an n-gram found in 2 to ``max_documents`` documents, in
+    numpy: no loop over n-grams. The occurrences come document by document, in document
+    order, and each n-gram occurs at most once per document (as `_sampled_anchors` gives them)."""
+    order = np.argsort(hashes, kind="stable")  # stable: within an n-gram, documents stay in order
+    hashes, documents, positions = hashes[order], documents[order], positions[order]
+    group_starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1]))) if len(hashes) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.concatenate((group_starts, [len(hashes)])))
+    kept = np.repeat((sizes >= 2) & (sizes <= max_documents), sizes)
+    group = np.repeat(np.arange(len(group_starts)), sizes)[kept]
+    documents, positions = documents[kept], positions[kept]
+    firsts, seconds = [], []
+    for distance in range(1, max(2, min(max_documents, int(sizes.max(initial=0))))):
+        index = np.flatnonzero(group[:-distance] == group[distance:])
+        if len(index) == 0:
+            break  # no n-gram in this many more documents
+        firsts.append(index)
+        seconds.append(index + distance)
+    first = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
+    second = np.concatenate(seconds) if seconds else np.zeros(0, dtype=np.int64)
+    pair_order = np.lexsort((positions[second], positions[first], documents[second], documents[first]))
+    first, second = first[pair_order], second[pair_order]
+    return _Anchors(documents[first], documents[second], positions[first], positions[second])
+
+
+def _pair_chains(anchors: _Anchors, config: EngineConfig, sampling: int):
+    """(first document, second document, chain) for every chain of anchors, pair by pair.
+
+    Most pairs share one passage whose anchors advance together from first to last: those
+    are recognised in numpy as a whole and become one chain without a Python loop; the
+    rest go through `_chains`."""
+    count = len(anchors.first_documents)
+    if count == 0:
+        return
+    new_pair = np.concatenate(([True], (anchors.first_documents[1:] != anchors.first_documents[:-1]) | (anchors.second_documents[1:] != anchors.second_documents[:-1])))
+    starts = np.flatnonzero(new_pair)
+    ends = np.concatenate((starts[1:], [count]))
+    first_step = np.diff(anchors.first_positions)
+    second_step = np.diff(anchors.second_positions)
+    gap = config.max_anchor_gap
+    follows = (first_step > 0) & (first_step <= gap) & (second_step > 0) & (second_step <= gap) & (np.abs(second_step - first_step) <= np.maximum(8, first_step // 4))
+    breaks = np.concatenate(([0], np.cumsum(~follows & ~new_pair[1:])))  # breaks[i]: non-following steps up to anchor i
+    simple = breaks[ends - 1] == breaks[starts]
+    minimum = config.min_anchors * max(config.ngram_sampling // sampling, 1)  # the same evidence at any sampling
+    first_positions, second_positions = anchors.first_positions.tolist(), anchors.second_positions.tolist()
+    for start, end, is_simple, first, second in zip(starts.tolist(), ends.tolist(), simple.tolist(), anchors.first_documents[starts].tolist(), anchors.second_documents[starts].tolist()):
+        pairs = list(zip(first_positions[start:end], second_positions[start:end]))
+        if is_simple:
+            chains = [pairs] if len(pairs) >= minimum else []
+        else:
+            chains = _chains(pairs, config, sampling)
+        for chain in chains:
+            yield first, second, chain
 
 
 def _chains(anchors: list[tuple[int, int]], config: EngineConfig, sampling: int) -> list[list[tuple[int, int]]]:
@@ -234,31 +285,56 @@ _RESYNC = 3
 def _extend(first: str, second: str, first_edge: int, second_edge: int, step: int) -> tuple[int, int]:
     """Grow a passage edge outward over matching units, across isolated substitutions,
     insertions and deletions (each must be followed by a few matches)."""
+    reach = _EXTENSION_LIMIT + _RESYNC + 2
+    second_reach = 2 * reach  # skipped insertions can take the second text further than the first
+    if step > 0:
+        ahead_first, ahead_second = first[first_edge:first_edge + reach], second[second_edge:second_edge + second_reach]
+    else:
+        ahead_first = first[max(0, first_edge - reach):first_edge][::-1]
+        ahead_second = second[max(0, second_edge - second_reach):second_edge][::-1]
+    good_a, good_b = _matched_run(ahead_first, ahead_second)
+    return (first_edge + good_a, second_edge + good_b) if step > 0 else (first_edge - good_a, second_edge - good_b)
 
-    def unit(text: str, edge: int, offset: int) -> str | None:
-        index = edge + offset if step > 0 else edge - 1 - offset
-        return text[index] if 0 <= index < len(text) else None
 
-    def matches_after(a: int, b: int) -> bool:
-        return all(unit(first, first_edge, a + k) is not None and unit(first, first_edge, a + k) == unit(second, second_edge, b + k) for k in range(_RESYNC))
+def _matched_run(first: str, second: str) -> tuple[int, int]:
+    """How far ``first`` and ``second`` run on together from their starts (up to
+    `_EXTENSION_LIMIT` units of ``first``), ending on a match."""
+
+    def resynchronises(a: int, b: int) -> bool:
+        piece = first[a:a + _RESYNC]
+        return len(piece) == _RESYNC and piece == second[b:b + _RESYNC]
 
     a = b = 0
     good_a = good_b = 0
-    while a < _EXTENSION_LIMIT:
-        here_first, here_second = unit(first, first_edge, a), unit(second, second_edge, b)
-        if here_first is None or here_second is None:
-            break
-        if here_first == here_second:
-            a, b = a + 1, b + 1
+    while a < _EXTENSION_LIMIT and a < len(first) and b < len(second):
+        same = _common_prefix_length(first, second, a, b)
+        if same:
+            a, b = a + same, b + same
             good_a, good_b = a, b
             continue
         for skip_a, skip_b in ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2)):
-            if matches_after(a + skip_a, b + skip_b):
+            if resynchronises(a + skip_a, b + skip_b):
                 a, b = a + skip_a, b + skip_b
                 break
         else:
             break
-    return (first_edge + good_a, second_edge + good_b) if step > 0 else (first_edge - good_a, second_edge - good_b)
+    if good_a > _EXTENSION_LIMIT:  # the last run crossed the limit: stop where the limit is
+        good_b -= good_a - _EXTENSION_LIMIT
+        good_a = _EXTENSION_LIMIT
+    return good_a, good_b
+
+
+def _common_prefix_length(first: str, second: str, a: int, b: int) -> int:
+    """Length of the common prefix of ``first[a:]`` and ``second[b:]`` (slice comparisons
+    in a binary search: C speed on long matching runs)."""
+    low, high = 0, min(len(first) - a, len(second) - b)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[a:a + middle] == second[b:b + middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 #: how far an edge is searched by alignment, and how alike the stretch must be to join the passage
