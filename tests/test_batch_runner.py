@@ -191,3 +191,14 @@ def test_worker_count_does_not_change_outputs(tmp_path):
     clean(inputs, tmp_path / "one", workers=1)
     clean(inputs, tmp_path / "two", workers=2)
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+
+
+def test_manifest_records_round_trip_every_field():
+    from dataclasses import fields
+
+    from jiaokan.batch.manifest import FinishedFile
+
+    record = FinishedFile("a/b.txt", "1" * 64, "c" * 16, "d" * 16, "gb18030", 10, 9, "2" * 64, "3" * 64, {"fix_lookalike": {"applied": 1, "proposed": 2}})
+    data = record.to_dict()
+    assert set(data) == {field.name for field in fields(FinishedFile)}
+    assert FinishedFile.from_dict(json.loads(json.dumps(data))) == record

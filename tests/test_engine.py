@@ -102,6 +102,17 @@ def test_single_copy_doubled_character_and_reduplication():
         assert correct_text(sentence).edits == (), sentence
 
 
+def test_character_rules_leave_text_the_copies_confirm():
+    """A doubling both copies print is what the copies say; alone, the same text is repaired."""
+    sentence = "对出现返贫风险的建档立卡卡脱贫人口继续实施帮扶，各地要落实好监测对象的帮扶措施。"
+    alone = correct_text(sentence)
+    assert [edit.rule for edit in alone.edits] == ["remove_doubled_character"]
+    confirmed = correct_text(sentence, [sentence])
+    assert confirmed.edits == ()
+    disputed = correct_text(sentence, [sentence.replace("卡卡", "卡")])  # one copy without it: the copies decide
+    assert disputed.text == sentence.replace("卡卡", "卡")
+
+
 def test_rule_switch_turns_a_rule_off():
     text = "对出现返贫风险的建档立卡卡脱贫人口继续实施帮扶。"
     config = EngineConfig(rules={"remove_doubled_character": False})

@@ -47,8 +47,7 @@ def align_with_differences(document_units: str, witness_units: str) -> tuple[lis
     hint = max(8, max(len(document_units), len(witness_units)) // 16)
     for tag, document_start, document_end, witness_start, witness_end in Levenshtein.opcodes(document_units, witness_units, score_hint=hint):
         if tag == "equal":
-            for offset in range(document_end - document_start):
-                readings[document_start + offset] = witness_units[witness_start + offset]
+            readings[document_start:document_end] = witness_units[witness_start:witness_end]
             matches += document_end - document_start
         elif tag == "replace":
             _distribute(readings, document_start, document_end, witness_units[witness_start:witness_end])

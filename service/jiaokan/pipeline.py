@@ -12,7 +12,7 @@ import multiprocessing
 import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Collection, Mapping
+from typing import Callable, Collection, Mapping, Sequence
 
 from jiaokan.alignment import Reading, read_witness
 from jiaokan.config import EngineConfig
@@ -72,9 +72,9 @@ _POOL_LOCK = threading.Lock()
 
 
 def _run_stages(targets, witnessed, progress, mapper) -> dict[str, Correction]:
-    collations = dict(zip(witnessed, mapper(_collate_named, witnessed)))
-    confirmed = gather_confirmed_terms(collations.values())
-    jobs = [(name, collations.get(name) or Collation(), confirmed) for name in targets]
+    collated = dict(zip(witnessed, mapper(_collate_named, witnessed)))
+    confirmed = gather_confirmed_terms(collation for collation, _ in collated.values())
+    jobs = [(name, *collated.get(name, (Collation(), None)), confirmed) for name in targets]
     results: dict[str, Correction] = {}
     for name, correction in zip(targets, mapper(_finish_named, jobs)):
         results[name] = correction
@@ -105,17 +105,18 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     resources.lexicon.find("")
 
 
-def _collate_named(name: str, work: dict | None = None) -> Collation:
+def _collate_named(name: str, work: dict | None = None) -> tuple[Collation, bytes]:
     work = work or _WORK
     views, spans = work["views"], work["spans"][name]
     readings = collect_readings(views[name], {span.witness: views[span.witness].units for span in spans}, spans)
-    return collate(name, views[name], readings, work["reliability"], work["resources"], work["config"].rules)
+    collation = collate(name, views[name], readings, work["reliability"], work["resources"], work["config"].rules)
+    return collation, settled_units(len(views[name]), readings)
 
 
 def _finish_named(job, work: dict | None = None) -> Correction:
-    name, collation, confirmed = job
+    name, collation, settled, confirmed = job
     work = work or _WORK
-    return finish_document(name, work["documents"][name], collation, confirmed, work["resources"], work["config"], work["views"][name])
+    return finish_document(name, work["documents"][name], collation, confirmed, work["resources"], work["config"], work["views"][name], settled)
 
 
 def estimate_reliability(passages: list[SharedPassage], views: Mapping[str, TextView], config: EngineConfig) -> dict[str, float]:
@@ -155,6 +156,18 @@ def collect_readings(view: TextView, witness_units: Mapping[str, str], spans: li
     return sorted(readings, key=lambda reading: (reading.start, reading.witness))
 
 
+def settled_units(length: int, readings: Sequence[Reading]) -> bytes:
+    """For each view unit, 1 where some copy covers it and every copy covering it reads it
+    the same: text the copies confirm, which single-copy rules leave alone."""
+    settled = bytearray(length)
+    for reading in readings:
+        settled[reading.start:reading.end] = b"\x01" * (reading.end - reading.start)
+    for reading in readings:
+        for offset in reading.differences:
+            settled[reading.start + offset] = 0
+    return bytes(settled)
+
+
 def gather_confirmed_terms(collations) -> dict[str, ConfirmedTerm]:
     """variant -> the term several copies confirmed instead (the most supported, then first by name)."""
     confirmed: dict[str, ConfirmedTerm] = {}
@@ -166,10 +179,20 @@ def gather_confirmed_terms(collations) -> dict[str, ConfirmedTerm]:
     return confirmed
 
 
-def finish_document(name: str, text: str, collation: Collation, confirmed: Mapping[str, ConfirmedTerm], resources: Resources, config: EngineConfig, view: TextView | None = None) -> Correction:
-    """Consensus edits, then single-copy repairs and normalisation where consensus left the text alone."""
+def finish_document(
+    name: str,
+    text: str,
+    collation: Collation,
+    confirmed: Mapping[str, ConfirmedTerm],
+    resources: Resources,
+    config: EngineConfig,
+    view: TextView | None = None,
+    settled: bytes | None = None,
+) -> Correction:
+    """Consensus edits, then single-copy repairs (outside the `settled_units`) and
+    normalisation where consensus left the text alone."""
     edits: list[Edit] = list(collation.edits)
-    edits += repair(name, text, resources, config, confirmed, view)
+    edits += repair(name, text, resources, config, confirmed, view, settled)
     edits += normalise(text, config)
     kept = resolve_overlaps(edits, lambda edit: STAGE_RANK[edit.kind])
     return Correction.from_edits(name, text, kept, config)

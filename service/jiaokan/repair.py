@@ -16,8 +16,9 @@ from typing import Mapping
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm
 from jiaokan.edits import REPAIR, Edit, resolve_overlaps
+from jiaokan.matching import StringIndex
 from jiaokan.resources import Resources
-from jiaokan.script import HAN_PATTERN
+from jiaokan.script import HAN, HAN_PATTERN
 from jiaokan.textview import TextView, build_view
 
 #: look-alikes less similar than this are not considered
@@ -36,23 +37,38 @@ LOOKALIKE_MARGIN = 4.0
 CONTEXT = 4
 #: measure words after 一 that double ("一批批", "一个个")
 _REPEATABLE_AFTER_ONE = re.compile(r"一(.)\1")
+#: a Han character followed by itself (overlapping: 卡卡卡 gives two)
+_DOUBLED = re.compile(f"({HAN})(?=\\1)")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]+[”’」』]?")
 
 
-def repair(name: str, text: str, resources: Resources, config: EngineConfig, confirmed: Mapping[str, ConfirmedTerm], view: TextView | None = None) -> list[Edit]:
-    """Every enabled single-copy rule's edits over ``text`` (they may overlap; the pipeline resolves)."""
+def repair(
+    name: str,
+    text: str,
+    resources: Resources,
+    config: EngineConfig,
+    confirmed: Mapping[str, ConfirmedTerm],
+    view: TextView | None = None,
+    settled: bytes | None = None,
+) -> list[Edit]:
+    """Every enabled single-copy rule's edits over ``text`` (they may overlap; the pipeline resolves).
+
+    ``settled`` marks the view units other copies confirm (`jiaokan.pipeline.settled_units`):
+    character rules leave those alone, since copies that agree outweigh what one copy's
+    text suggests. Terms (the lexicon, the corpus's confirmed terms) still apply there.
+    """
     edits: list[Edit] = []
     if config.enabled("drop_repeated_sentence"):
         edits += drop_repeated_sentence(text)
     view = view if view is not None else build_view(text)
     if config.enabled("remove_doubled_character"):
-        edits += remove_doubled_character(view, resources)
+        edits += remove_doubled_character(view, resources, settled)
     if config.enabled("fix_swapped_characters"):
-        edits += fix_swapped_characters(view, resources)
+        edits += fix_swapped_characters(view, resources, settled)
     if config.enabled("match_domain_term"):
         edits += match_domain_term(view, resources, confirmed)
     if config.enabled("fix_lookalike"):
-        edits += fix_lookalike(view, resources)
+        edits += fix_lookalike(view, resources, settled)
     return edits
 
 
@@ -79,12 +95,13 @@ def drop_repeated_sentence(text: str) -> list[Edit]:
 
 # ---------------------------------------------------------------- doubled characters
 
-def remove_doubled_character(view: TextView, resources: Resources) -> list[Edit]:
+def remove_doubled_character(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
     """建档立卡卡 -> 建档立卡, but never 缓缓, 实实在在, 一批批, or 务会|会议 across a word boundary."""
     units = view.units
     edits = []
-    for index in range(1, len(units)):
-        if units[index] != units[index - 1] or not HAN_PATTERN.match(units[index]):
+    for match in _DOUBLED.finditer(units):
+        index = match.start() + 1
+        if settled and settled[index]:
             continue
         if _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
             continue
@@ -176,17 +193,17 @@ SWAP_FREQUENCY_RATIO = 50
 SWAP_MARGIN = 6.0
 
 
-def fix_swapped_characters(view: TextView, resources: Resources) -> list[Edit]:
+def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
     """档文 -> 文档: two neighbours that form no word, where the pair in the other order is a
     frequent word and neither character belongs to a word with its outer neighbour."""
-    swaps = _swap_table(resources)
     units = view.units
     words = resources.words
     edits = []
-    index = 0
-    while index < len(units) - 1:
-        swapped = swaps.get(units[index:index + 2])
-        if swapped is not None and not _stands_alone(units, index, index + 2) and not _in_word_outside(units, index, index + 2, resources):
+    next_free = 0  # a fixed pair is not read again as part of the next one
+    for index, _, swapped in _swap_index(resources).find(units):
+        if index < next_free or (settled and settled[index] and settled[index + 1]):
+            continue
+        if not _stands_alone(units, index, index + 2) and not _in_word_outside(units, index, index + 2, resources):
             pair = units[index:index + 2]
             left = units[max(0, index - CONTEXT):index]
             right = units[index + 2:index + 2 + CONTEXT]
@@ -195,13 +212,16 @@ def fix_swapped_characters(view: TextView, resources: Resources) -> list[Edit]:
             if gain >= SWAP_MARGIN and end - start == 2:  # nothing between them in the original
                 confidence = min(0.95, 0.85 + gain / 100)
                 edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, gain=round(gain, 2)))
-                index += 2
-                continue
-        index += 1
+                next_free = index + 2
     return edits
 
 
 @lru_cache(maxsize=2)
+def _swap_index(resources: Resources) -> StringIndex[str]:
+    """The misread pairs of `_swap_table`, to find in a text."""
+    return StringIndex(_swap_table(resources))
+
+
 def _swap_table(resources: Resources) -> dict[str, str]:
     """misread pair -> frequent two-character word it is the swap of (加添 is a word, but rare beside 添加)."""
     words = resources.words
@@ -240,8 +260,7 @@ class _Target:
 def match_domain_term(view: TextView, resources: Resources, confirmed: Mapping[str, ConfirmedTerm]) -> list[Edit]:
     """A string one look-alike away from a domain term, or a variant that several copies
     elsewhere in the corpus corrected, becomes the term."""
-    lexicon_variants = _lexicon_variants(resources)
-    matches = [(end, variant, lexicon_variants[variant]) for end, variant in _lexicon_automaton(resources).iter(view.units)] if lexicon_variants else []
+    matches = [(start + len(variant) - 1, variant, target) for start, variant, target in _lexicon_variant_index(resources).find(view.units)]
     for variant, term in sorted(confirmed.items()):
         target = _Target(term.term, f"confirmed by {term.copies} copies in {term.document}", "confirmed", 1.0)
         start = view.units.find(variant)
@@ -259,17 +278,11 @@ def match_domain_term(view: TextView, resources: Resources, confirmed: Mapping[s
 
 
 @lru_cache(maxsize=4)
-def _lexicon_automaton(resources: Resources):
-    import ahocorasick  # lazy; installed with pycorrector
-
-    automaton = ahocorasick.Automaton()
-    for variant in sorted(_lexicon_variants(resources)):
-        automaton.add_word(variant, variant)
-    automaton.make_automaton()
-    return automaton
+def _lexicon_variant_index(resources: Resources) -> StringIndex["_Target"]:
+    """The variants of `_lexicon_variants`, to find in a text."""
+    return StringIndex(_lexicon_variants(resources))
 
 
-@lru_cache(maxsize=4)
 def _lexicon_variants(resources: Resources) -> dict[str, _Target]:
     """variant -> domain term, for look-alike substitutions and (long terms) dropped characters."""
     variants: dict[str, _Target] = {}
@@ -334,14 +347,16 @@ def _term_edit(view: TextView, start: int, end: int, target: _Target, confidence
 
 # ---------------------------------------------------------------- look-alike characters
 
-def fix_lookalike(view: TextView, resources: Resources) -> list[Edit]:
+def fix_lookalike(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
     """A character that forms no word, one look-alike away from forming a frequent word with
     a neighbour, where the whole stretch then reads much better (人住 -> 入住)."""
     units = view.units
     edits = []
-    for end, (found, word) in sorted(_word_variant_automaton(resources).iter(units), key=lambda match: (len(match[1][0]), match[0])):
+    for start, found, word in sorted(_word_variant_index(resources).find(units), key=lambda match: (len(match[1]), match[0])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])
-        index = end + 1 - len(found) + position
+        index = start + position
+        if settled and settled[index]:
+            continue
         similarity = resources.lookalikes.similarity(found[position], word[position])
         gain = _lookalike_gain(units, index, word[position], resources)
         if gain < LOOKALIKE_MARGIN:
@@ -353,20 +368,14 @@ def fix_lookalike(view: TextView, resources: Resources) -> list[Edit]:
 
 
 @lru_cache(maxsize=2)
-def _word_variant_automaton(resources: Resources):
-    """The misreadings of `_word_variants`, found in one pass over a text (Aho-Corasick)."""
-    import ahocorasick  # lazy; installed with pycorrector
-
-    automaton = ahocorasick.Automaton()
-    for variant, word in _word_variants(resources).items():
-        automaton.add_word(variant, (variant, word))
-    automaton.make_automaton()
-    return automaton
+def _word_variant_index(resources: Resources) -> StringIndex[str]:
+    """The misreadings of `_word_variants`, to find in a text."""
+    return StringIndex(_word_variants(resources))
 
 
 def _word_variants(resources: Resources) -> dict[str, str]:
     """misreading -> frequent word one look-alike character away (built once per process, ~1 s,
-    with the automaton)."""
+    with its index)."""
     best: dict[str, tuple[int, float, str]] = {}
     for word, frequency in resources.words.frequencies.items():
         floor = WORD_FREQUENCY_FLOOR.get(len(word))

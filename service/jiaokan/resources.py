@@ -126,20 +126,14 @@ class Lexicon:
         return self.sources.get(term, "user")
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """Every occurrence of a term in ``text`` as (start, end, term), one pass (Aho-Corasick)."""
-        if not self.terms:
-            return []
-        return [(end + 1 - len(term), end + 1, term) for end, term in self._automaton.iter(text)]
+        """Every occurrence of a term in ``text`` as (start, end, term), by end."""
+        return [(start, start + len(term), term) for start, term, _ in self._index.find(text)]
 
     @cached_property
-    def _automaton(self):
-        import ahocorasick  # lazy; installed with pycorrector
+    def _index(self):
+        from jiaokan.matching import StringIndex  # lazy: numpy
 
-        automaton = ahocorasick.Automaton()
-        for term in sorted(self.terms):
-            automaton.add_word(term, term)
-        automaton.make_automaton()
-        return automaton
+        return StringIndex((term, None) for term in sorted(self.terms))
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,9 +19,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from jiaokan.config import EngineConfig
+from jiaokan.matching import gram_hashes, text_codes
 
-_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-_BASE = np.uint64(1_000_003)
 
 
 @dataclass(frozen=True)
@@ -83,18 +82,8 @@ def _keyed(units: str) -> _KeyedView:
 
 
 def ngram_hashes(keys: str, size: int) -> np.ndarray:
-    """A 64-bit hash of every ``size``-gram of ``keys`` (polynomial, then mixed)."""
-    if len(keys) < size:
-        return np.zeros(0, dtype=np.uint64)
-    codes = np.frombuffer(keys.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    count = len(codes) - size + 1
-    hashes = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(size):
-            hashes = hashes * _BASE + codes[offset:offset + count]
-        hashes = hashes * _MULTIPLIER
-        hashes ^= hashes >> np.uint64(29)
-    return hashes
+    """A 64-bit hash of every ``size``-gram of ``keys``."""
+    return gram_hashes(text_codes(keys), size)
 
 
 #: corpora smaller than this many characters keep every n-gram (short texts need every anchor)

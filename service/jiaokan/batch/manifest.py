@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -51,7 +51,18 @@ class FinishedFile:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (one manifest line)."""
-        return asdict(self) | {"edits_by_rule": {rule: dict(counts) for rule, counts in self.edits_by_rule.items()}}
+        return {
+            "relative_path": self.relative_path,
+            "input_sha256": self.input_sha256,
+            "config_fingerprint": self.config_fingerprint,
+            "corpus_fingerprint": self.corpus_fingerprint,
+            "encoding": self.encoding,
+            "characters": self.characters,
+            "output_characters": self.output_characters,
+            "text_sha256": self.text_sha256,
+            "edits_sha256": self.edits_sha256,
+            "edits_by_rule": {rule: dict(counts) for rule, counts in self.edits_by_rule.items()},
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "FinishedFile":

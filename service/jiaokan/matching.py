@@ -1,0 +1,130 @@
+"""Finding every occurrence of a large set of strings in a text, fast.
+
+The single-copy rules look for hundreds of thousands of strings at once (misreadings of
+frequent words, swapped pairs, variants of domain terms). An Aho-Corasick automaton
+does this in one pass, but pyahocorasick's nodes keep their children in a list, and at
+a root with thousands of Han children a pass costs about a microsecond per character.
+Here each string length has a sorted array of 64-bit n-gram hashes: a text's n-grams of
+that length are hashed in numpy and looked up with one `searchsorted`, and only the
+hits are compared as strings (so a hash collision costs time, never a wrong match).
+Short texts (a window and its context) are scanned with set lookups instead.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Generic, Iterable, Mapping, TypeVar
+
+import numpy as np
+
+Value = TypeVar("Value")
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_BASE = np.uint64(1_000_003)
+#: texts shorter than this are scanned in Python (numpy's per-call cost dominates there)
+SHORT_TEXT = 48
+#: bits of the presence filter: hashes whose top bits hit no entry's are dropped before the
+#: binary search (4 MiB per index; at 400,000 strings about one n-gram in ten gets through)
+FILTER_BITS = 22
+
+
+def text_codes(text: str) -> np.ndarray:
+    """The code points of ``text`` as 64-bit integers (a lone surrogate is a code point too)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+
+
+def gram_hashes(codes: np.ndarray, size: int) -> np.ndarray:
+    """A 64-bit hash of every ``size``-gram of ``codes`` (polynomial, then mixed)."""
+    for length, hashes in _growing_gram_hashes(codes, size):
+        if length == size:
+            return hashes
+    return np.zeros(0, dtype=np.uint64)
+
+
+def _growing_gram_hashes(codes: np.ndarray, longest: int):
+    """(length, hashes of every gram of that length) for lengths 1..``longest``: each
+    length's polynomial extends the last one's by a character, so all of them cost
+    what the longest alone would."""
+    polynomial = np.zeros(len(codes), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for length in range(1, min(longest, len(codes)) + 1):
+            polynomial = polynomial[:len(codes) - length + 1] * _BASE + codes[length - 1:]
+            yield length, _mix(polynomial)
+
+
+def _mix(polynomial: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        hashes = polynomial * _MULTIPLIER
+        hashes ^= hashes >> np.uint64(29)
+    return hashes
+
+
+class StringIndex(Generic[Value]):
+    """A fixed set of non-empty strings, each with a value, to find in texts."""
+
+    def __init__(self, entries: Mapping[str, Value] | Iterable[tuple[str, Value]]) -> None:
+        items = entries.items() if isinstance(entries, Mapping) else entries
+        self.values: dict[str, Value] = {}
+        for string, value in items:
+            if string:
+                self.values[string] = value
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for string in self.values:
+            by_length[len(string)].append(string)
+        self.lengths = sorted(by_length)
+        self._hashes: dict[int, np.ndarray] = {}
+        self._present = np.zeros(1 << FILTER_BITS, dtype=bool)
+        for length, strings in by_length.items():
+            joined = text_codes("".join(strings)).reshape(len(strings), length)
+            polynomial = np.zeros(len(strings), dtype=np.uint64)
+            with np.errstate(over="ignore"):
+                for offset in range(length):
+                    polynomial = polynomial * _BASE + joined[:, offset]
+            hashes = _mix(polynomial)
+            self._hashes[length] = np.unique(hashes)
+            self._present[self._filter_slots(hashes, length)] = True
+
+    @staticmethod
+    def _filter_slots(hashes: np.ndarray, length: int) -> np.ndarray:
+        """Where each hash falls in the presence filter (the length mixed in, so the lengths share it)."""
+        with np.errstate(over="ignore"):
+            mixed = hashes + np.uint64(length) * _MULTIPLIER
+        return (mixed >> np.uint64(64 - FILTER_BITS)).astype(np.intp)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __contains__(self, string: str) -> bool:
+        return string in self.values
+
+    def find(self, text: str) -> list[tuple[int, str, Value]]:
+        """Every occurrence as (start, string, value), by end, then longest first (as an
+        Aho-Corasick pass reports them)."""
+        if not self.values or not text:
+            return []
+        found = self._scan_short(text) if len(text) < SHORT_TEXT else self._scan_hashed(text)
+        found.sort(key=lambda hit: (hit[0] + len(hit[1]), -len(hit[1])))
+        return [(start, string, self.values[string]) for start, string in found]
+
+    def _scan_short(self, text: str) -> list[tuple[int, str]]:
+        values = self.values
+        return [
+            (start, text[start:start + length])
+            for length in self.lengths
+            for start in range(len(text) - length + 1)
+            if text[start:start + length] in values
+        ]
+
+    def _scan_hashed(self, text: str) -> list[tuple[int, str]]:
+        found = []
+        for length, hashes in _growing_gram_hashes(text_codes(text), self.lengths[-1]):
+            if length not in self._hashes:
+                continue
+            starts = np.flatnonzero(self._present[self._filter_slots(hashes, length)])
+            hashes = hashes[starts]
+            table = self._hashes[length]
+            slots = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
+            for start in starts[table[slots] == hashes].tolist():
+                string = text[start:start + length]
+                if string in self.values:  # a hash collision is dropped here
+                    found.append((start, string))
+        return found
