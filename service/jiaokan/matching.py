@@ -71,6 +71,10 @@ class StringIndex(Generic[Value]):
         for string in self.values:
             by_length[len(string)].append(string)
         self.lengths = sorted(by_length)
+        #: first character -> length of the longest string it starts
+        self._reach: dict[str, int] = {}
+        for string in self.values:
+            self._reach[string[0]] = max(self._reach.get(string[0], 0), len(string))
         self._hashes: dict[int, np.ndarray] = {}
         self._present = np.zeros(1 << FILTER_BITS, dtype=bool)
         for length, strings in by_length.items():
@@ -106,12 +110,12 @@ class StringIndex(Generic[Value]):
         return [(start, string, self.values[string]) for start, string in found]
 
     def _scan_short(self, text: str) -> list[tuple[int, str]]:
-        values = self.values
+        values, reach = self.values, self._reach
         return [
-            (start, text[start:start + length])
-            for length in self.lengths
-            for start in range(len(text) - length + 1)
-            if text[start:start + length] in values
+            (start, text[start:end])
+            for start in range(len(text))
+            for end in range(start + 1, min(len(text), start + reach.get(text[start], 0)) + 1)
+            if text[start:end] in values
         ]
 
     def _scan_hashed(self, text: str) -> list[tuple[int, str]]:

@@ -77,16 +77,23 @@ class WordModel:
         return score
 
     def segment(self, text: str) -> tuple[float, list[str]]:
-        """The most probable segmentation and its log probability."""
+        """The most probable segmentation and its log probability (forward over the word
+        graph: from each character only as far as the longest word it starts)."""
         length = len(text)
+        frequencies, reach, total = self.frequencies, self.reach, self.total
+        unseen = math.log(0.5 / total)  # a character never seen (as `log_probability` scores it)
         best = [0.0] + [-math.inf] * length
         back = [0] * (length + 1)
-        for end in range(1, length + 1):
-            for start in range(max(0, end - self.longest), end):
-                piece = text[start:end]
-                if end - start > 1 and piece not in self.frequencies:
-                    continue
-                score = best[start] + self.log_probability(piece)
+        for start in range(length):
+            base = best[start]
+            for end in range(start + 1, min(length, start + reach.get(text[start], 1)) + 1):
+                count = frequencies.get(text[start:end], 0)
+                if count <= 0:
+                    if end - start > 1:
+                        continue
+                    score = base + unseen
+                else:
+                    score = base + math.log(count / total)
                 if score > best[end]:
                     best[end], back[end] = score, start
         words = []
@@ -95,6 +102,15 @@ class WordModel:
             words.append(text[back[end]:end])
             end = back[end]
         return best[length], words[::-1]
+
+    @cached_property
+    def reach(self) -> dict[str, int]:
+        """character -> length of the longest word it starts (at most `longest`)."""
+        reach: dict[str, int] = {}
+        for word in self.frequencies:
+            if len(word) > reach.get(word[0], 1):
+                reach[word[0]] = min(len(word), self.longest)
+        return reach
 
     def words_around(self, text: str, index: int, *, minimum: int = 2) -> list[tuple[int, int]]:
         """Spans of dictionary words in ``text`` that contain position ``index``."""
