@@ -6,13 +6,14 @@ are requested: a resumed batch run gives the same bytes as an uninterrupted one.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import multiprocessing
-import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Callable, Collection, Mapping, Sequence
+
+import numpy as np
 
 from jiaokan.alignment import Reading, read_witness
 from jiaokan.config import EngineConfig
@@ -24,7 +25,7 @@ from jiaokan.repair import repair
 from jiaokan.resources import Resources, load_resources
 from jiaokan.result import Correction
 from jiaokan.textview import TextView, build_view
-from jiaokan.witnesses import SharedPassage, WitnessSpan, find_shared_passages, witnesses_by_document
+from jiaokan.witnesses import SharedPassage, WitnessSpan, find_shared_passages, key_mask, witnesses_by_document
 
 #: readings that agree with the document on fewer units than this are not copies of it
 MINIMUM_AGREEMENT = 0.75
@@ -40,47 +41,84 @@ def run_corpus(
     workers: int = 1,
     progress: Callable[[str, Correction], None] | None = None,
 ) -> dict[str, Correction]:
-    """See `jiaokan.engine.correct_corpus`."""
+    """See `jiaokan.engine.correct_corpus`.
+
+    The per-document stages (views, normalisation, collation, repair) run on ``workers``
+    processes, each job carrying what it needs (a document, its view, its witnesses'
+    units), so they could as well run on other machines; witness discovery, which needs
+    the whole corpus, runs here — while the workers normalise.
+    """
     names = sorted(documents)
     targets = sorted(set(only)) if only is not None else names
     missing = [name for name in targets if name not in documents]
     if missing:
         raise InputError(f"unknown document(s): {', '.join(missing[:5])}")
     resources = load_resources(config.extra_terms)
-    views = {name: build_view(documents[name]) for name in names}
-    passages = find_shared_passages({name: view.units for name, view in views.items()}, config) if len(names) > 1 else []
-    spans = witnesses_by_document(passages)
-    reliability = estimate_reliability(passages, views, config)
-    witnessed = sorted(spans)
-    work = {"documents": documents, "views": views, "spans": spans, "reliability": reliability, "resources": resources, "config": config}
-    if workers > 1 and len(names) > 1:
-        warm_up(resources, config)  # build lazy tables once, before the workers fork
-        with _POOL_LOCK:
-            _WORK.update(work)
-            try:
-                with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent) as pool:
-                    return _run_stages(targets, witnessed, progress, lambda function, items: pool.map(function, items, chunksize=_chunk(len(items), workers)))
-            finally:
-                _WORK.clear()
-    return _run_stages(targets, witnessed, progress, lambda function, items: [function(item, work) for item in items])
-
-
-#: what a parallel run's stages share: worker processes inherit it when they fork, so jobs
-#: carry document names instead of pickled texts; one parallel run at a time per process
-_WORK: dict = {}
-_POOL_LOCK = threading.Lock()
-
-
-def _run_stages(targets, witnessed, progress, mapper) -> dict[str, Correction]:
-    collated = dict(zip(witnessed, mapper(_collate_named, witnessed)))
-    confirmed = gather_confirmed_terms(collation for collation, _ in collated.values())
-    jobs = [(name, *collated.get(name, (Collation(), None)), confirmed) for name in targets]
-    results: dict[str, Correction] = {}
-    for name, correction in zip(targets, mapper(_finish_named, jobs)):
-        results[name] = correction
-        if progress is not None:
-            progress(name, correction)
+    with _stage_runner(workers if len(names) > 1 else 1, resources, config) as runner:
+        built = runner.map(_view_parts, [documents[name] for name in names])
+        views = {name: TextView(documents[name], *parts) for name, parts in zip(names, built)}
+        normalisation = runner.start(_normalisation_edits, [(documents[name], config) for name in targets])
+        passages = find_shared_passages({name: view.units for name, view in views.items()}, config) if len(names) > 1 else []
+        spans = witnesses_by_document(passages)
+        reliability = estimate_reliability(passages, views, config)
+        witnessed = sorted(spans)
+        collated = dict(zip(witnessed, runner.map(_collate_job, [_collation_job(name, views, spans[name], reliability, config) for name in witnessed])))
+        confirmed = gather_confirmed_terms(collation for collation, _ in collated.values())
+        jobs = [
+            (name, views[name], *collated.get(name, (Collation(), None)), edits, confirmed, config)
+            for name, edits in zip(targets, normalisation.results())
+        ]
+        results: dict[str, Correction] = {}
+        for name, correction in zip(targets, runner.map(_finish_job, jobs)):
+            results[name] = correction
+            if progress is not None:
+                progress(name, correction)
     return results
+
+
+class _InProcess:
+    """Runs the stages here, one job after another."""
+
+    def map(self, function, items):
+        return [function(item) for item in items]
+
+    def start(self, function, items):
+        return _Deferred(lambda: self.map(function, items))
+
+
+class _Deferred:
+    def __init__(self, compute) -> None:
+        self._compute = compute
+
+    def results(self):
+        return self._compute()
+
+
+class _ProcessPool:
+    """Runs the stages on worker processes (forked once the shared tables are built)."""
+
+    def __init__(self, pool: ProcessPoolExecutor, workers: int) -> None:
+        self.pool = pool
+        self.workers = workers
+
+    def map(self, function, items):
+        return self.pool.map(function, items, chunksize=_chunk(len(items), self.workers))
+
+    def start(self, function, items):
+        """Queue the jobs now (the workers start on them at once); results() waits."""
+        pending = self.map(function, items)
+        return _Deferred(lambda: list(pending))
+
+
+@contextmanager
+def _stage_runner(workers: int, resources: Resources, config: EngineConfig):
+    if workers <= 1:
+        yield _InProcess()
+        return
+    warm_up(resources, config)  # build lazy tables once, before the workers fork: they share them
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent) as pool:
+        yield _ProcessPool(pool, workers)
 
 
 def _die_with_parent() -> None:
@@ -103,20 +141,43 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     """Build every lazily built table now (worker processes then share them)."""
     repair("warm-up", "建档立卡卡脱贫人口，档文。", resources, config, {})
     resources.lexicon.find("")
+    normalise("", config)
 
 
-def _collate_named(name: str, work: dict | None = None) -> tuple[Collation, bytes]:
-    work = work or _WORK
-    views, spans = work["views"], work["spans"][name]
-    readings = collect_readings(views[name], {span.witness: views[span.witness].units for span in spans}, spans)
-    collation = collate(name, views[name], readings, work["reliability"], work["resources"], work["config"].rules)
-    return collation, settled_units(len(views[name]), readings)
+def _view_parts(text: str):
+    """A view's units and offsets (the worker does not send the text back)."""
+    view = build_view(text)
+    return view.units, view.starts, view.ends
 
 
-def _finish_named(job, work: dict | None = None) -> Correction:
-    name, collation, settled, confirmed = job
-    work = work or _WORK
-    return finish_document(name, work["documents"][name], collation, confirmed, work["resources"], work["config"], work["views"][name], settled)
+def _normalisation_edits(job) -> list[Edit]:
+    text, config = job
+    return normalise(text, config)
+
+
+def _collation_job(name: str, views: Mapping[str, TextView], spans: list[WitnessSpan], reliability: Mapping[str, float], config: EngineConfig):
+    """What collating ``name`` needs: its view, its witnesses' units and reliabilities."""
+    witnesses = sorted({span.witness for span in spans})
+    return (
+        name,
+        views[name],
+        {witness: views[witness].units for witness in witnesses},
+        spans,
+        {voter: reliability[voter] for voter in [name, *witnesses] if voter in reliability},
+        config,
+    )
+
+
+def _collate_job(job) -> tuple[Collation, bytes]:
+    name, view, witness_units, spans, reliability, config = job
+    readings = collect_readings(view, witness_units, spans)
+    collation = collate(name, view, readings, reliability, load_resources(config.extra_terms), config.rules)
+    return collation, settled_units(len(view), readings)
+
+
+def _finish_job(job) -> Correction:
+    name, view, collation, settled, normalisation, confirmed, config = job
+    return finish_document(name, view.original, collation, confirmed, load_resources(config.extra_terms), config, view, settled, normalisation)
 
 
 def estimate_reliability(passages: list[SharedPassage], views: Mapping[str, TextView], config: EngineConfig) -> dict[str, float]:
@@ -126,12 +187,12 @@ def estimate_reliability(passages: list[SharedPassage], views: Mapping[str, Text
     share that survives is about (a1 * a2) ** n for copies of accuracy a1, a2.
     """
     logs: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    key_counts: dict[str, list[int]] = {}
+    key_positions: dict[str, np.ndarray] = {}
     for passage in passages:
-        if passage.first not in key_counts:  # running count of letters, digits and Han
-            key_counts[passage.first] = list(itertools.accumulate(map(str.isalnum, views[passage.first].units), initial=0))
-        counts = key_counts[passage.first]
-        keys = counts[passage.first_end] - counts[passage.first_start]
+        if passage.first not in key_positions:  # where the letters, digits and Han are
+            key_positions[passage.first] = key_mask(views[passage.first].units).nonzero()[0]
+        positions = key_positions[passage.first]
+        keys = int(np.searchsorted(positions, passage.first_end) - np.searchsorted(positions, passage.first_start))
         expected = max((keys - config.ngram_size + 1) / passage.sampling, 1.0)
         survival = min(max(passage.anchors / expected, 0.02), 1.0)
         pair_log_accuracy = math.log(survival) / config.ngram_size
@@ -188,11 +249,12 @@ def finish_document(
     config: EngineConfig,
     view: TextView | None = None,
     settled: bytes | None = None,
+    normalisation: list[Edit] | None = None,
 ) -> Correction:
     """Consensus edits, then single-copy repairs (outside the `settled_units`) and
-    normalisation where consensus left the text alone."""
+    normalisation (``normalisation``, if already made) where consensus left the text alone."""
     edits: list[Edit] = list(collation.edits)
     edits += repair(name, text, resources, config, confirmed, view, settled)
-    edits += normalise(text, config)
+    edits += normalise(text, config) if normalisation is None else normalisation
     kept = resolve_overlaps(edits, lambda edit: STAGE_RANK[edit.kind])
     return Correction.from_edits(name, text, kept, config)

@@ -69,16 +69,22 @@ def _key_table() -> np.ndarray:
     return np.array([chr(code).isalnum() for code in range(0x10000)], dtype=bool)
 
 
-def _keyed(units: str) -> _KeyedView:
-    """Letters, digits and Han of ``units`` with their positions (a table lookup in numpy,
-    not a Python loop: this runs over the whole corpus)."""
+def key_mask(units: str) -> np.ndarray:
+    """Whether each unit is a key: a letter, digit or Han (a table lookup in numpy, not a
+    Python loop: this runs over the whole corpus)."""
     codes = np.frombuffer(units.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)  # JSON may carry lone surrogates
     mask = _key_table()[np.minimum(codes, 0xFFFF)]
     beyond = np.flatnonzero(codes > 0xFFFF)
     if len(beyond):  # rare characters outside the BMP (CJK extension B and later)
         mask[beyond] = [units[index].isalnum() for index in beyond.tolist()]
-    positions = np.flatnonzero(mask)
-    return _KeyedView(codes[mask].tobytes().decode("utf-32-le"), positions)
+    return mask
+
+
+def _keyed(units: str) -> _KeyedView:
+    """Letters, digits and Han of ``units`` with their positions."""
+    mask = key_mask(units)
+    codes = np.frombuffer(units.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _KeyedView(codes[mask].tobytes().decode("utf-32-le"), np.flatnonzero(mask))
 
 
 def ngram_hashes(keys: str, size: int) -> np.ndarray:
