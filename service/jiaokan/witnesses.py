@@ -87,11 +87,6 @@ def _keyed(units: str) -> _KeyedView:
     return _KeyedView(codes[mask].tobytes().decode("utf-32-le"), np.flatnonzero(mask))
 
 
-def ngram_hashes(keys: str, size: int) -> np.ndarray:
-    """A 64-bit hash of every ``size``-gram of ``keys``."""
-    return gram_hashes(text_codes(keys), size)
-
-
 #: corpora smaller than this many characters keep every n-gram (short texts need every anchor)
 FULL_SAMPLING_LIMIT = 200_000
 
@@ -101,33 +96,30 @@ def sampling_rate(total_characters: int, config: EngineConfig) -> int:
     return 1 if total_characters < FULL_SAMPLING_LIMIT else config.ngram_sampling
 
 
-def _sampled_anchors(keys: str, config: EngineConfig, sampling: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes and key positions of the sampled n-grams that occur once in the document."""
-    hashes = ngram_hashes(keys, config.ngram_size)
-    keep = (hashes >> np.uint64(40)) % np.uint64(sampling) == 0
-    positions = np.nonzero(keep)[0]
-    hashes = hashes[keep]
-    unique, first_index, counts = np.unique(hashes, return_index=True, return_counts=True)
-    once = counts == 1
-    return unique[once], positions[first_index[once]]
+def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hashes, documents and key positions of the sampled n-grams that occur once in their
+    document, document by document: the whole corpus hashed at once, in numpy."""
+    size = config.ngram_size
+    lengths = np.array([len(text) for text in keys], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    hashes = gram_hashes(text_codes("".join(keys)), size)
+    documents = np.repeat(np.arange(len(keys)), lengths)[:len(hashes)]
+    positions = np.arange(len(hashes)) - offsets[documents]
+    keep = (positions + size <= lengths[documents]) & ((hashes >> np.uint64(40)) % np.uint64(sampling) == 0)  # not across documents
+    hashes, documents, positions = hashes[keep], documents[keep], positions[keep]
+    order = np.lexsort((positions, hashes, documents))
+    hashes, documents, positions = hashes[order], documents[order], positions[order]
+    repeated = (hashes[1:] == hashes[:-1]) & (documents[1:] == documents[:-1])
+    once = ~(np.concatenate(([False], repeated)) | np.concatenate((repeated, [False])))
+    return hashes[once], documents[once], positions[once]
 
 
 def find_shared_passages(views: Mapping[str, str], config: EngineConfig) -> list[SharedPassage]:
     """Every passage shared by two documents of ``views`` (name -> view units)."""
     names = sorted(views)
     keyed = [_keyed(views[name]) for name in names]
-    all_hashes, all_documents, all_positions = [], [], []
     sampling = sampling_rate(sum(len(view.keys) for view in keyed), config)
-    for document, view in enumerate(keyed):
-        hashes, positions = _sampled_anchors(view.keys, config, sampling)
-        all_hashes.append(hashes)
-        all_documents.append(np.full(len(hashes), document, dtype=np.int64))
-        all_positions.append(positions)
-    if not all_hashes:
-        return []
-    hashes = np.concatenate(all_hashes)
-    documents = np.concatenate(all_documents)
-    positions = np.concatenate(all_positions)
+    hashes, documents, positions = _sampled_anchors([view.keys for view in keyed], config, sampling)
     anchors = _anchor_pairs(hashes, documents, positions, config.max_ngram_documents)
     passages = []
     for first, second, chain in _pair_chains(anchors, config, sampling):
