@@ -34,21 +34,21 @@ def text_codes(text: str) -> np.ndarray:
 
 def gram_hashes(codes: np.ndarray, size: int) -> np.ndarray:
     """A 64-bit hash of every ``size``-gram of ``codes`` (polynomial, then mixed)."""
-    for length, hashes in _growing_gram_hashes(codes, size):
+    for length, polynomial in _growing_polynomials(codes, size):
         if length == size:
-            return hashes
+            return _mix(polynomial)
     return np.zeros(0, dtype=np.uint64)
 
 
-def _growing_gram_hashes(codes: np.ndarray, longest: int):
-    """(length, hashes of every gram of that length) for lengths 1..``longest``: each
-    length's polynomial extends the last one's by a character, so all of them cost
-    what the longest alone would."""
+def _growing_polynomials(codes: np.ndarray, longest: int):
+    """(length, polynomial of every gram of that length) for lengths 1..``longest``: each
+    length's extends the last one's by a character, so all of them cost what the longest
+    alone would (`_mix` turns one into hashes)."""
     polynomial = np.zeros(len(codes), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for length in range(1, min(longest, len(codes)) + 1):
             polynomial = polynomial[:len(codes) - length + 1] * _BASE + codes[length - 1:]
-            yield length, _mix(polynomial)
+            yield length, polynomial
 
 
 def _mix(polynomial: np.ndarray) -> np.ndarray:
@@ -120,9 +120,10 @@ class StringIndex(Generic[Value]):
 
     def _scan_hashed(self, text: str) -> list[tuple[int, str]]:
         found = []
-        for length, hashes in _growing_gram_hashes(text_codes(text), self.lengths[-1]):
+        for length, polynomial in _growing_polynomials(text_codes(text), self.lengths[-1]):
             if length not in self._hashes:
                 continue
+            hashes = _mix(polynomial)
             starts = np.flatnonzero(self._present[self._filter_slots(hashes, length)])
             hashes = hashes[starts]
             table = self._hashes[length]

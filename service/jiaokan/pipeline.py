@@ -58,7 +58,7 @@ def run_corpus(
         built = runner.map(_view_parts, [documents[name] for name in names])
         views = {name: TextView(documents[name], *parts) for name, parts in zip(names, built)}
         normalisation = runner.start(_normalisation_edits, [(documents[name], config) for name in targets])
-        passages = find_shared_passages({name: view.units for name, view in views.items()}, config) if len(names) > 1 else []
+        passages = find_shared_passages({name: view.units for name, view in views.items()}, config, runner.map) if len(names) > 1 else []
         spans = witnesses_by_document(passages)
         reliability = estimate_reliability(passages, views, config)
         witnessed = sorted(spans)

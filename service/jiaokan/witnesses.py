@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
-from typing import Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -114,18 +114,53 @@ def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -
     return hashes[once], documents[once], positions[once]
 
 
-def find_shared_passages(views: Mapping[str, str], config: EngineConfig) -> list[SharedPassage]:
-    """Every passage shared by two documents of ``views`` (name -> view units)."""
+def find_shared_passages(views: Mapping[str, str], config: EngineConfig, mapper: Mapper | None = None) -> list[SharedPassage]:
+    """Every passage shared by two documents of ``views`` (name -> view units).
+
+    ``mapper(function, jobs)`` runs the edge search, pair by pair, where the caller wants
+    (worker processes; by default here): it is most of the work and needs two texts only.
+    """
     names = sorted(views)
     keyed = [_keyed(views[name]) for name in names]
     sampling = sampling_rate(sum(len(view.keys) for view in keyed), config)
     hashes, documents, positions = _sampled_anchors([view.keys for view in keyed], config, sampling)
     anchors = _anchor_pairs(hashes, documents, positions, config.max_ngram_documents)
-    passages = []
+    chains_by_pair: dict[tuple[int, int], list[tuple[int, int, int, int, int]]] = defaultdict(list)
+    size = config.ngram_size
     for first, second, chain in _pair_chains(anchors, config, sampling):
-        passage = _passage_from_chain(names[first], keyed[first], views[names[first]], names[second], keyed[second], views[names[second]], chain, config)
-        if passage is not None:
-            passages.append(SharedPassage(**{**passage.__dict__, "sampling": sampling}))
+        first_positions, second_positions = keyed[first].positions, keyed[second].positions
+        chains_by_pair[(first, second)].append((
+            int(first_positions[chain[0][0]]), int(first_positions[chain[-1][0] + size - 1]) + 1,
+            int(second_positions[chain[0][1]]), int(second_positions[chain[-1][1] + size - 1]) + 1,
+            len(chain),
+        ))
+    pairs = list(chains_by_pair)
+    jobs = [(views[names[first]], views[names[second]], chains_by_pair[(first, second)], config.min_passage_length) for first, second in pairs]
+    passages = []
+    for (first, second), extended in zip(pairs, (mapper or _map_here)(_extend_chains, jobs)):
+        passages += [
+            SharedPassage(names[first], first_start, first_end, names[second], second_start, second_end, count, sampling)
+            for first_start, first_end, second_start, second_end, count in extended
+        ]
+    return passages
+
+
+Mapper = Callable[[Callable, list], Iterable]
+
+
+def _map_here(function, jobs):
+    return [function(job) for job in jobs]
+
+
+def _extend_chains(job) -> list[tuple[int, int, int, int, int]]:
+    """The passages of one pair of documents: each chain's anchored stretch grown to where
+    the copies stop agreeing, as (first start, first end, second start, second end, anchors)."""
+    first_units, second_units, chains, minimum_length = job
+    passages = []
+    for first_start, first_end, second_start, second_end, count in chains:
+        edges = _extended_edges(first_units, second_units, first_start, first_end, second_start, second_end)
+        if min(edges[1] - edges[0], edges[3] - edges[2]) >= minimum_length:
+            passages.append((*edges, count))
     return passages
 
 
@@ -249,19 +284,12 @@ def _merge_neighbours(chains: list[list[tuple[int, int]]], gap: int) -> list[lis
     return merged
 
 
-def _passage_from_chain(first_name, first_keyed, first_units, second_name, second_keyed, second_units, chain, config) -> SharedPassage | None:
-    size = config.ngram_size
-    first_start = int(first_keyed.positions[chain[0][0]])
-    first_end = int(first_keyed.positions[chain[-1][0] + size - 1]) + 1
-    second_start = int(second_keyed.positions[chain[0][1]])
-    second_end = int(second_keyed.positions[chain[-1][1] + size - 1]) + 1
+def _extended_edges(first_units: str, second_units: str, first_start: int, first_end: int, second_start: int, second_end: int) -> tuple[int, int, int, int]:
     first_start, second_start = _extend(first_units, second_units, first_start, second_start, -1)
     first_end, second_end = _extend(first_units, second_units, first_end, second_end, 1)
     first_start, second_start = _extend_by_alignment(first_units, second_units, first_start, second_start, -1)
     first_end, second_end = _extend_by_alignment(first_units, second_units, first_end, second_end, 1)
-    if min(first_end - first_start, second_end - second_start) < config.min_passage_length:
-        return None
-    return SharedPassage(first_name, first_start, first_end, second_name, second_start, second_end, len(chain))
+    return first_start, first_end, second_start, second_end
 
 
 #: how far past its outermost anchor a passage may grow, and how many matches must follow a mismatch
