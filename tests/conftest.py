@@ -2,7 +2,10 @@
 the app on it, a client, and a helper that stores documents with edits we construct."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -10,6 +13,11 @@ import pytest
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 POSTGRES_ENVIRONMENT = "JIAOKAN_TEST_POSTGRES_URL"
+
+# the engine's table cache (jiaokan.cache) of this test session, shared with the processes it starts
+if "JIAOKAN_CACHE_DIR" not in os.environ:
+    os.environ["JIAOKAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="jiaokan-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["JIAOKAN_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -112,3 +112,8 @@ def test_a_passage_printed_in_many_documents_pairs_every_copy():
     pairs = {(p.first, p.second) for p in find_shared_passages(documents, EngineConfig())}
     names = sorted(documents)
     assert pairs == {(first, second) for index, first in enumerate(names) for second in names[index + 1:]}
+
+
+def test_documents_shorter_than_an_ngram_share_nothing():
+    assert find_shared_passages({"a": "第一版", "b": "第一版", "c": ""}, EngineConfig()) == []
+    assert find_shared_passages({"a": "", "b": ""}, EngineConfig()) == []

@@ -154,7 +154,7 @@ class EngineConfig:
 
 
 #: the modules whose code decides what the engine proposes
-ENGINE_MODULES = ("alignment", "config", "consensus", "edits", "normalise", "pipeline", "repair", "resources", "result", "script", "textview", "witnesses")
+ENGINE_MODULES = ("alignment", "config", "consensus", "edits", "matching", "normalise", "pipeline", "repair", "resources", "result", "script", "textview", "witnesses")
 
 
 @lru_cache(maxsize=1)

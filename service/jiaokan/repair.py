@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
+from jiaokan.cache import cached_table
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm
 from jiaokan.edits import REPAIR, Edit, resolve_overlaps
@@ -218,8 +219,13 @@ def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes 
 
 @lru_cache(maxsize=2)
 def _swap_index(resources: Resources) -> StringIndex[str]:
-    """The misread pairs of `_swap_table`, to find in a text."""
-    return StringIndex(_swap_table(resources))
+    """The misread pairs of `_swap_table`, to find in a text (built once per lexicon, `jiaokan.cache`)."""
+    return cached_table("swapped-pairs", lambda: StringIndex(_swap_table(resources)), _lexicon_key(resources))
+
+
+def _lexicon_key(resources: Resources) -> list[str]:
+    """What a table derived from the word model depends on besides the engine's data: the terms."""
+    return sorted(resources.lexicon.terms)
 
 
 def _swap_table(resources: Resources) -> dict[str, str]:
@@ -369,8 +375,8 @@ def fix_lookalike(view: TextView, resources: Resources, settled: bytes | None = 
 
 @lru_cache(maxsize=2)
 def _word_variant_index(resources: Resources) -> StringIndex[str]:
-    """The misreadings of `_word_variants`, to find in a text."""
-    return StringIndex(_word_variants(resources))
+    """The misreadings of `_word_variants`, to find in a text (built once per lexicon, `jiaokan.cache`)."""
+    return cached_table("word-variants", lambda: StringIndex(_word_variants(resources)), _lexicon_key(resources))
 
 
 def _word_variants(resources: Resources) -> dict[str, str]:

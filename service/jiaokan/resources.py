@@ -203,7 +203,14 @@ def word_frequency_file() -> Path:
 
 @lru_cache(maxsize=1)
 def load_word_frequencies() -> dict[str, int]:
-    """pycorrector's word_freq.txt (``word count [tag]`` per line)."""
+    """pycorrector's word_freq.txt (``word count [tag]`` per line), parsed once per machine
+    (`jiaokan.cache`)."""
+    from jiaokan.cache import cached_table
+
+    return cached_table("word-frequencies", _parse_word_frequencies)
+
+
+def _parse_word_frequencies() -> dict[str, int]:
     path = word_frequency_file()
     frequencies: dict[str, int] = {}
     for line in _read_lines(path):

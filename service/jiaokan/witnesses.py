@@ -107,6 +107,8 @@ def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -
     positions = np.arange(len(hashes)) - offsets[documents]
     keep = (positions + size <= lengths[documents]) & ((hashes >> np.uint64(40)) % np.uint64(sampling) == 0)  # not across documents
     hashes, documents, positions = hashes[keep], documents[keep], positions[keep]
+    if len(hashes) == 0:
+        return hashes, documents, positions
     order = np.lexsort((positions, hashes, documents))
     hashes, documents, positions = hashes[order], documents[order], positions[order]
     repeated = (hashes[1:] == hashes[:-1]) & (documents[1:] == documents[:-1])
