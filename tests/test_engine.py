@@ -124,3 +124,15 @@ def test_clean_text_comes_through_untouched(seed_corrections):
     for name, correction in seed_corrections.items():
         again = correct_text(correction.text)
         assert [edit for edit in again.edits if edit.kind != "normalisation" and again.applied[again.edits.index(edit)]] == [], name
+
+
+def test_a_name_between_a_title_and_a_verb_of_saying_is_only_proposed():
+    from jiaokan.repair import _person_name_around
+
+    sentence = "山东一家纺织公司办公室主任唐凤宇说，如今小单比重持续攀升。"
+    correction = correct_text(sentence)
+    assert correction.text == sentence
+    (proposal,) = [edit for edit in correction.edits if edit.rule == "fix_lookalike"]
+    assert proposal.evidence["person_name"] == "唐凤宇"
+    assert _person_name_around("记者王明说", 4) == "王明"
+    assert _person_name_around("他们说起学说", 4) is None  # no title before: not a name

@@ -369,8 +369,39 @@ def fix_lookalike(view: TextView, resources: Resources, settled: bytes | None = 
             continue
         rarity = RARE_CHARACTER_BONUS if resources.words.frequency(found[position]) < RARE_CHARACTER_FREQUENCY else 0.0
         confidence = min(0.95, 0.45 + similarity * 0.3 + gain / 40 + rarity)
-        edits.append(_edit(view.original, view.starts[index], view.ends[index], word[position], "fix_lookalike", confidence, word=word, lookalike_similarity=similarity, gain=round(gain, 2)))
+        evidence = {"word": word, "lookalike_similarity": similarity, "gain": round(gain, 2)}
+        name = _person_name_around(units, index)
+        if name is not None:  # 主任唐凤宇说: a given name's character, not a misread word (宇说 -> 学说)
+            confidence = min(confidence, NAME_CONFIDENCE)
+            evidence["person_name"] = name
+        edits.append(_edit(view.original, view.starts[index], view.ends[index], word[position], "fix_lookalike", confidence, **evidence))
     return edits
+
+
+#: what comes right before a person's name in news text (a title or role)
+NAME_TITLES = (
+    "主任", "经理", "总经理", "董事长", "总裁", "书记", "主席", "局长", "处长", "科长", "部长", "院长", "校长", "厂长",
+    "所长", "站长", "队长", "社长", "会长", "理事长", "市长", "县长", "省长", "镇长", "乡长", "村长", "教授",
+    "研究员", "工程师", "医生", "护士", "老师", "记者", "通讯员", "负责人", "创始人", "村民", "居民", "农民",
+    "师傅", "先生", "女士", "同学", "代表", "委员", "专家", "店主", "党员", "干部", "民警", "法官", "律师",
+)
+#: what comes right after a person's name in news text (a verb of saying)
+NAME_VERBS = ("说", "表示", "介绍", "指出", "认为", "告诉", "坦言", "透露", "回忆", "感慨", "笑着说", "强调")
+#: a look-alike fix inside a likely name is only proposed
+NAME_CONFIDENCE = 0.6
+
+
+def _person_name_around(units: str, index: int) -> str | None:
+    """The 2-3 characters around ``index`` that sit between a title and a verb of saying
+    (主任唐凤宇说), i.e. a person's name, or None. The character being fixed is not the
+    name's first (a surname is no misreading of a word's character)."""
+    for length in (3, 2):
+        for start in range(max(0, index - length + 1), index):
+            end = start + length
+            name = units[start:end]
+            if end <= len(units) and _all_han(name) and units[:start].endswith(NAME_TITLES) and units.startswith(NAME_VERBS, end):
+                return name
+    return None
 
 
 @lru_cache(maxsize=2)
