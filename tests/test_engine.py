@@ -134,5 +134,6 @@ def test_a_name_between_a_title_and_a_verb_of_saying_is_only_proposed():
     assert correction.text == sentence
     (proposal,) = [edit for edit in correction.edits if edit.rule == "fix_lookalike"]
     assert proposal.evidence["person_name"] == "唐凤宇"
-    assert _person_name_around("记者王明说", 4) == "王明"
+    assert _person_name_around("记者王明说", 3) == "王明"
+    assert _person_name_around("记者王明说", 2) is None  # the surname is not what is fixed
     assert _person_name_around("他们说起学说", 4) is None  # no title before: not a name
