@@ -74,3 +74,12 @@ def test_a_repeated_sentence_goes_although_a_copy_misreads_the_text_beside_it():
     }
     assert correct_corpus(copies)["copy-1"].text == ARTICLE
 
+
+def test_enumeration_comma_in_a_long_window():
+    """The 、 prior decides a one-unit change even where another copy's misreadings nearby make
+    the disputed window longer than a lexical decision may change."""
+    right = "对话框中的设置适用于文本、图形和表格对象，修改后立即生效，无需重新打开文档。"
+    document = right.replace("文本、图形", "文本，图形")
+    noisy_copy = right.replace("适用于文本、图", "适于文夲，图")
+    correction = correct_text(document, [right, noisy_copy])
+    assert "文本、图形" in correction.text

@@ -56,7 +56,7 @@ BLOCK_LENGTH = 6
 TIE_TOLERANCE = 1.0
 #: disputed runs this close together are decided as one window, and count as one error event
 JOIN_GAP = 2
-#: a reading that only a lexicon or the word model supports may replace at most this many units
+#: a reading that only a lexicon or the word model supports may change at most this many units
 LEXICAL_WINDOW = 4
 #: the most the lexicon and word evidence can add; readings further behind are not scored
 LEXICAL_REACH = DOMAIN_TERM_BONUS + 2 * WORD_SCORE_CAP + ERROR_TYPE_PRIOR + ENUMERATION_COMMA_PRIOR
@@ -203,7 +203,7 @@ def _decide(name, view, start, end, voters, reliability, resources, found_in=())
     if outvoted:
         rule = "majority_reading"
     else:
-        if end - start > LEXICAL_WINDOW:
+        if _changed_length(winner, own_text) > LEXICAL_WINDOW:
             return None
         rule = "lexicon_reading"
     if outvoted and _is_block(winner, own_text):
@@ -307,6 +307,18 @@ def _evidence_difference(candidate: str, reference: str, left: str, right: str, 
     words = _word_scores([candidate, reference], reference, left, right, resources)
     lexical = _lexical_score(candidate, reference, left, right, resources) - _lexical_score(reference, reference, left, right, resources)
     return words[candidate] - words[reference] + lexical
+
+
+def _changed_length(reading: str, own: str) -> int:
+    """How many units of ``own`` (or of ``reading``, if more) lie between the two readings'
+    common beginning and common end: what choosing ``reading`` replaces."""
+    prefix = 0
+    while prefix < min(len(reading), len(own)) and reading[prefix] == own[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(reading), len(own)) - prefix and reading[-1 - suffix] == own[-1 - suffix]:
+        suffix += 1
+    return max(len(reading), len(own)) - prefix - suffix
 
 
 def _candidates(own: tuple[str, ...], unit_votes: Mapping[str, tuple[str, ...]], weights: Mapping[str, float]) -> dict[str, tuple[str, ...]]:
