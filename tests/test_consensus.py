@@ -83,3 +83,12 @@ def test_enumeration_comma_in_a_long_window():
     noisy_copy = right.replace("适用于文本、图", "适于文夲，图")
     correction = correct_text(document, [right, noisy_copy])
     assert "文本、图形" in correction.text
+
+
+def test_two_copies_each_right_in_a_different_place_of_one_window():
+    """Two copies, each with one misreading two characters from the other's: the window's reading
+    is taken difference by difference, the word model deciding each even vote."""
+    first = ARTICLE.replace("盆地", "盆她")
+    second = ARTICLE.replace("年龄", "年令")
+    assert correct_text(first, [second]).text == ARTICLE
+    assert correct_text(second, [first]).text == ARTICLE

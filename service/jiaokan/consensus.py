@@ -3,8 +3,10 @@
 Positions where every covering copy agrees are settled. Each run of disputed positions
 (a *window*; runs two units apart join) is decided as a whole, reading against reading as
 text, so a swap (调联 / 联调) or a replaced sentence is one event however the alignment
-split it. The candidates are every copy's reading, the position-by-position majority and
-that majority with 、 where some copy reads 、. Each gets
+split it. The candidates are every copy's reading, the position-by-position majority,
+that majority with 、 where some copy reads 、, and a reading merged difference by difference
+(each taken from the copy the votes favour, or, the votes being even, the word model and the
+OCR error types: two copies each misreading a different character of one window). Each gets
 
 - a vote score: minus, for every copy, the number of OCR errors (optimal string alignment
   distance: a swap counts once) that copy would have made if the candidate were right,
@@ -188,6 +190,9 @@ def _decide(name, view, start, end, voters, reliability, resources, found_in=())
     candidates.setdefault(refined, _as_units(refined, candidates))
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
+    if _readings_can_combine(list(candidates)):
+        merged = _merged_reading(votes, weights, left, right, resources)
+        candidates.setdefault(merged, _as_units(merged, candidates))
     votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
     best_vote = max(votes_for.values())
     scored = [text for text in candidates if votes_for[text] >= best_vote - LEXICAL_REACH]  # others cannot reach the top
@@ -220,7 +225,7 @@ def _decide_block(name, view, start, end, votes, weights, totals, candidates, re
     copies = {voter: text for voter, text in votes.items() if voter != name}
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
-    replacement = _reading_of_copies(copies, weights, left, right, resources)
+    replacement = _merged_reading(copies, weights, left, right, resources)
     supporters = [voter for voter, text in copies.items() if _reads_nearly(text, replacement)]
     confidence = _probability_wrong(own_text, totals)
     if not _block_settled(view.units, start, end, replacement, supporters, found_in):
@@ -254,42 +259,63 @@ def _reads_nearly(reading: str, text: str) -> bool:
     return OSA.distance(reading, text) <= len(text) // NEARLY_SAME_SPACING
 
 
-def _reading_of_copies(copies: Mapping[str, str], weights: Mapping[str, float], left: str, right: str, resources: Resources) -> str:
-    """What the copies read, from the best-voted copy's reading: each stretch where another copy
-    reads otherwise is taken from it when the votes favour it, or, the votes being even (two
-    copies), when the word model and the OCR error types do. Single differences are weighed
-    first, then differences close together as one (a swap)."""
+def _merged_reading(copies: Mapping[str, str], weights: Mapping[str, float], left: str, right: str, resources: Resources) -> str:
+    """What ``copies`` (copy -> reading) read, from the best-voted reading: each stretch where
+    another copy reads otherwise is taken from it when the votes favour it, or, the votes being
+    even (two copies), when the word model and the OCR error types do. Single differences are
+    weighed first, then differences close together as one (a swap)."""
     readings = sorted(set(copies.values()))
-    reading = max(readings, key=lambda text: (_vote_total(text, copies, weights), text))
+    scores = {text: _vote_total(text, copies, weights) for text in readings}
+    reading = max(readings, key=lambda text: (scores[text], text))
+    score = scores[reading]
     for joined in (False, True):
         for other in readings:
             for reading_start, reading_end, other_start, other_end in reversed(_differing_stretches(reading, other, joined)):
                 candidate = reading[:reading_start] + other[other_start:other_end] + reading[reading_end:]
-                if _better_reading(candidate, reading, (reading_start, reading_end, other_end - other_start), copies, weights, left, right, resources):
-                    reading = candidate
+                candidate_score = _vote_total(candidate, copies, weights)
+                change = (reading_start, reading_end, other_end - other_start)
+                if _better_reading(candidate_score - score, candidate, reading, change, left, right, resources):
+                    reading, score = candidate, candidate_score
     return reading
+
+
+def _readings_can_combine(readings: Sequence[str]) -> bool:
+    """Whether taking some differences from one reading and some from another could give a
+    reading none of them is: not when they all differ from the first in one same place."""
+    if max(len(reading) for reading in readings) <= 1:
+        return False
+    base = readings[0]
+    places = set()
+    for other in readings[1:]:
+        stretches = _differing_stretches(base, other, joined=False)
+        if len(stretches) > 1:
+            return True
+        places.update((first_start, first_end) for first_start, first_end, _, _ in stretches)
+    return len(places) > 1
 
 
 def _differing_stretches(first: str, second: str, joined: bool) -> list[tuple[int, int, int, int]]:
     """Where two readings differ, as (first_start, first_end, second_start, second_end); when
-    ``joined``, differences at most `JOIN_GAP` apart make one stretch (a swap is one)."""
+    ``joined``, only the stretches that join several differences at most `JOIN_GAP` apart
+    (a swap is one)."""
     from rapidfuzz.distance import Levenshtein
 
-    stretches: list[list[int]] = []
+    stretches: list[list[int]] = []  # first_start, first_end, second_start, second_end, differences
     for tag, first_start, first_end, second_start, second_end in Levenshtein.opcodes(first, second):
         if tag == "equal":
             continue
         if joined and stretches and first_start - stretches[-1][1] <= JOIN_GAP:
             stretches[-1][1], stretches[-1][3] = first_end, second_end
+            stretches[-1][4] += 1
         else:
-            stretches.append([first_start, first_end, second_start, second_end])
-    return [tuple(stretch) for stretch in stretches]
+            stretches.append([first_start, first_end, second_start, second_end, 1])
+    return [tuple(stretch[:4]) for stretch in stretches if not joined or stretch[4] > 1]
 
 
-def _better_reading(candidate, reading, change, copies, weights, left, right, resources) -> bool:
+def _better_reading(gain: float, candidate: str, reading: str, change, left: str, right: str, resources: Resources) -> bool:
     """Whether ``candidate`` (``reading`` with ``change``: its span and new length) is better
-    supported: by the votes, or, when they are even, by the evidence around the change."""
-    gain = _vote_total(candidate, copies, weights) - _vote_total(reading, copies, weights)
+    supported: by the votes (it gains ``gain``), or, when they are even, by the evidence
+    around the change."""
     if abs(gain) > TIE_TOLERANCE:
         return gain > 0
     change_start, change_end, new_length = change
