@@ -92,3 +92,16 @@ def test_two_copies_each_right_in_a_different_place_of_one_window():
     second = ARTICLE.replace("年龄", "年令")
     assert correct_text(first, [second]).text == ARTICLE
     assert correct_text(second, [first]).text == ARTICLE
+
+
+def test_with_one_other_copy_a_block_found_in_another_document_goes():
+    """Two copies disagree on a sentence: alone they tie. When one copy's sentence stands in
+    another document, in a context of its own, it is that document's text pasted in."""
+    pasted = ARTICLE.replace(REPLACED, PASTED)
+    other_copy = ARTICLE.replace("年龄", "年令")
+    tie = correct_corpus({"copy-1": pasted, "copy-2": other_copy})["copy-1"]
+    assert tie.text == pasted
+    found = correct_corpus({"copy-1": pasted, "copy-2": other_copy, "other-article": OTHER_ARTICLE})["copy-1"]
+    block = next(edit for edit in _applied(found) if edit.rule == "replaced_block")
+    assert block.original.startswith("农业农村部") and block.replacement.startswith("科研人员介绍")
+    assert block.evidence["found_in"] == ["other-article"]

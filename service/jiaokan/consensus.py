@@ -27,7 +27,8 @@ how unlikely the document's own reading is. It applies unreviewed when it only d
 of the text beside it, or when two copies or more read the replacement up to OCR noise; a
 paragraph only this document has also needs to be found in another document. A document that
 shares only the window's text, not the passage around it, is not a copy: it does not vote,
-and shows where the block's text belongs.
+and shows that the block is that document's text pasted in. Such a block has no say even
+against a single copy: it goes when every copy reads the replacement.
 """
 from __future__ import annotations
 
@@ -186,6 +187,11 @@ def _decide(name, view, start, end, voters, reliability, resources, found_in=())
     weights = {voter: _log_odds(reliability.get(voter, 0.95)) for voter in votes}
     candidates = _candidates(own, unit_votes, weights)
     own_text = "".join(own)
+    copies = {voter: text for voter, text in votes.items() if voter != name}
+    if found_in and all(_is_block(text, own_text) for text in copies.values()):
+        # the document's text here is another document's: it has no say in what this passage reads
+        totals = {text: _vote_total(text, copies, weights) for text in {own_text, *copies.values()}}
+        return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
     refined = _refine(max(sorted(candidates), key=lambda text: _vote_total(text, votes, weights)), votes, weights)
     candidates.setdefault(refined, _as_units(refined, candidates))
     left = _context(view.units, start - CONTEXT, start)
@@ -228,17 +234,20 @@ def _decide_block(name, view, start, end, votes, weights, totals, candidates, re
     replacement = _merged_reading(copies, weights, left, right, resources)
     supporters = [voter for voter, text in copies.items() if _reads_nearly(text, replacement)]
     confidence = _probability_wrong(own_text, totals)
-    if not _block_settled(view.units, start, end, replacement, supporters, found_in):
+    if not _block_settled(view.units, start, end, replacement, supporters, copies, found_in):
         confidence = min(confidence, BLOCK_CONFIDENCE_CAP)  # it may be an edition's own text: review it
     units = candidates[replacement] if replacement in candidates else _as_units(replacement, candidates)
     return units, round(confidence, 4), "replaced_block", supporters
 
 
-def _block_settled(units: str, start: int, end: int, replacement: str, supporters, found_in) -> bool:
+def _block_settled(units: str, start: int, end: int, replacement: str, supporters, copies, found_in) -> bool:
     """Whether a replaced block may apply unreviewed: it only drops a repeat of the text beside
-    it, or two copies or more read the replacement (and a paragraph only this document has is
-    also found in another document, as that document's text rather than a copy of this passage)."""
+    it; or two copies or more read the replacement (and a paragraph only this document has is
+    also found in another document, as that document's text rather than a copy of this
+    passage); or the block is found in another document and every copy reads the replacement."""
     if _is_repeat_removal(units, start, end, replacement):
+        return True
+    if found_in and supporters and len(supporters) == len(copies):
         return True
     paragraph_only_here = not replacement and end - start >= FOREIGN_BLOCK_LENGTH
     return len(supporters) >= 2 and (not paragraph_only_here or bool(found_in))
