@@ -224,9 +224,10 @@ def _decide(name, view, start, end, voters, reliability, resources, found_in=())
 
 
 def _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in):
-    """A window where the copies outvote a long stretch of this document's own: what they read
-    instead (decided among them, this document's block having no say in it), how sure it is
-    that the document's own reading is wrong, and whether that may apply unreviewed."""
+    """A window where this document's own reading is a block the copies do not read (they
+    outvote it, or it is another document's text): what they read instead (decided among
+    them, the block having no say in it), how sure it is that the document's own reading is
+    wrong, and whether that may apply unreviewed."""
     own_text = votes[name]
     copies = {voter: text for voter, text in votes.items() if voter != name}
     left = _context(view.units, start - CONTEXT, start)
