@@ -3,8 +3,10 @@
 Positions where every covering copy agrees are settled. Each run of disputed positions
 (a *window*; runs two units apart join) is decided as a whole, reading against reading as
 text, so a swap (调联 / 联调) or a replaced sentence is one event however the alignment
-split it. The candidates are every copy's reading, the position-by-position majority and
-that majority with 、 where some copy reads 、. Each gets
+split it. The candidates are every copy's reading, the position-by-position majority,
+that majority with 、 where some copy reads 、, and a reading merged difference by difference
+(each taken from the copy the votes favour, or, the votes being even, the word model and the
+OCR error types: two copies each misreading a different character of one window). Each gets
 
 - a vote score: minus, for every copy, the number of OCR errors (optimal string alignment
   distance: a swap counts once) that copy would have made if the candidate were right,
@@ -17,6 +19,16 @@ that majority with 、 where some copy reads 、. Each gets
 The best candidate wins; its posterior probability among the candidates is the edit's
 confidence. Each window becomes one edit on the document's original text, keeping the
 layout between the units it keeps.
+
+Where the copies outvote a long stretch of the document's own (a replaced block), the
+document's block has no say in what replaces it: the copies' readings are merged difference
+by difference (votes first, the word model between two even copies), and the confidence is
+how unlikely the document's own reading is. It applies unreviewed when it only drops a repeat
+of the text beside it, or when two copies or more read the replacement up to OCR noise; a
+paragraph only this document has also needs to be found in another document. A document that
+shares only the window's text, not the passage around it, is not a copy: it does not vote,
+and shows that the block is that document's text pasted in. Such a block has no say even
+against a single copy: it goes when every copy reads the replacement.
 """
 from __future__ import annotations
 
@@ -47,7 +59,7 @@ BLOCK_LENGTH = 6
 TIE_TOLERANCE = 1.0
 #: disputed runs this close together are decided as one window, and count as one error event
 JOIN_GAP = 2
-#: a reading that only a lexicon or the word model supports may replace at most this many units
+#: a reading that only a lexicon or the word model supports may change at most this many units
 LEXICAL_WINDOW = 4
 #: the most the lexicon and word evidence can add; readings further behind are not scored
 LEXICAL_REACH = DOMAIN_TERM_BONUS + 2 * WORD_SCORE_CAP + ERROR_TYPE_PRIOR + ENUMERATION_COMMA_PRIOR
@@ -60,6 +72,13 @@ BLOCK_CONFIDENCE_CAP = 0.75
 FOREIGN_BLOCK_LENGTH = 30
 #: a dropped stretch this similar (0-100) to its neighbourhood is a repeat
 REPEAT_SIMILARITY = 85
+#: the shortest stretch (units) that counts as printed again
+MINIMUM_REPEAT = 4
+#: a document whose shared passage begins and ends this close (units) around a block-size
+#: window shares only that block: it is not a copy of the passage (an anchor n-gram's length)
+BLOCK_WITNESS_MARGIN = 8
+#: a copy reads a block's replacement if it differs from it by one error in this many units or fewer
+NEARLY_SAME_SPACING = 8
 
 
 @dataclass(frozen=True)
@@ -94,16 +113,21 @@ def collate(
         return collation
     disputed = _disputed_positions(view.units, readings)
     for start, end in _windows(disputed):
-        voters = [reading for reading in readings if reading.start <= start and end <= reading.end]
+        elsewhere = _sharing_only_the_window(readings, start, end)
+        voters = [reading for reading in readings if reading.start <= start and end <= reading.end and reading not in elsewhere]
         if not voters:
             continue
-        decision = _decide(name, view, start, end, voters, reliability, resources)
+        found_in = sorted({reading.witness for reading in elsewhere})
+        decision = _decide(name, view, start, end, voters, reliability, resources, found_in)
         if decision is None:
             continue
         winner, confidence, rule, supporters = decision
         if not enabled.get(rule, True):
             continue
-        edit = _edit_for_window(view, start, end, winner, rule, confidence, _evidence(name, view, start, end, voters, winner, rule, resources))
+        evidence = _evidence(name, view, start, end, voters, winner, rule, resources)
+        if rule == "replaced_block" and found_in:
+            evidence["found_in"] = found_in
+        edit = _edit_for_window(view, start, end, winner, rule, confidence, evidence)
         if edit is None:
             continue
         collation.edits.append(edit)
@@ -139,7 +163,21 @@ def _windows(disputed: list[bool]) -> list[tuple[int, int]]:
     return windows
 
 
-def _decide(name, view, start, end, voters, reliability, resources):
+def _sharing_only_the_window(readings: Sequence[Reading], start: int, end: int) -> list[Reading]:
+    """Readings of documents that share this block-size window's text but not the text around
+    it: their passage begins and ends within `BLOCK_WITNESS_MARGIN` units of the window and
+    covers at least half of it. They are not copies of the passage (they do not vote on it);
+    they show that the document's text here is also another document's text."""
+    if end - start < BLOCK_LENGTH:
+        return []
+    return [
+        reading for reading in readings
+        if start - BLOCK_WITNESS_MARGIN <= reading.start and reading.end <= end + BLOCK_WITNESS_MARGIN
+        and 2 * (min(end, reading.end) - max(start, reading.start)) >= end - start
+    ]
+
+
+def _decide(name, view, start, end, voters, reliability, resources, found_in=()):
     """The winning reading of ``[start, end)`` (as units), its confidence, rule and
     supporters; None when the document's own reading stands. Readings are compared as
     text, so copies whose alignment placed the same deletion differently agree."""
@@ -149,10 +187,18 @@ def _decide(name, view, start, end, voters, reliability, resources):
     weights = {voter: _log_odds(reliability.get(voter, 0.95)) for voter in votes}
     candidates = _candidates(own, unit_votes, weights)
     own_text = "".join(own)
+    copies = {voter: text for voter, text in votes.items() if voter != name}
+    if found_in and all(_is_block(text, own_text) for text in copies.values()):
+        # the document's text here is another document's: it has no say in what this passage reads
+        totals = {text: _vote_total(text, copies, weights) for text in {own_text, *copies.values()}}
+        return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
     refined = _refine(max(sorted(candidates), key=lambda text: _vote_total(text, votes, weights)), votes, weights)
     candidates.setdefault(refined, _as_units(refined, candidates))
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
+    if _readings_can_combine(list(candidates)):
+        merged = _merged_reading(votes, weights, left, right, resources)
+        candidates.setdefault(merged, _as_units(merged, candidates))
     votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
     best_vote = max(votes_for.values())
     scored = [text for text in candidates if votes_for[text] >= best_vote - LEXICAL_REACH]  # others cannot reach the top
@@ -168,16 +214,147 @@ def _decide(name, view, start, end, voters, reliability, resources):
     if outvoted:
         rule = "majority_reading"
     else:
-        if end - start > LEXICAL_WINDOW:
+        if _changed_length(winner, own_text) > LEXICAL_WINDOW:
             return None
         rule = "lexicon_reading"
-    supporters = [voter for voter, text in votes.items() if text == winner]
     if outvoted and _is_block(winner, own_text):
-        rule = "replaced_block"
-        foreign = not winner and end - start >= FOREIGN_BLOCK_LENGTH  # a paragraph only this copy has
-        if not _is_repeat_removal(view.units, start, end, winner) and (len(supporters) < 2 or foreign):
-            confidence = min(confidence, BLOCK_CONFIDENCE_CAP)  # it may be another article's text: review it
+        return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
+    supporters = [voter for voter, text in votes.items() if text == winner]
     return candidates[winner], round(confidence, 4), rule, supporters
+
+
+def _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in):
+    """A window where this document's own reading is a block the copies do not read (they
+    outvote it, or it is another document's text): what they read instead (decided among
+    them, the block having no say in it), how sure it is that the document's own reading is
+    wrong, and whether that may apply unreviewed."""
+    own_text = votes[name]
+    copies = {voter: text for voter, text in votes.items() if voter != name}
+    left = _context(view.units, start - CONTEXT, start)
+    right = _context(view.units, end, end + CONTEXT)
+    replacement = _merged_reading(copies, weights, left, right, resources)
+    supporters = [voter for voter, text in copies.items() if _reads_nearly(text, replacement)]
+    confidence = _probability_wrong(own_text, totals)
+    if not _block_settled(view.units, start, end, replacement, supporters, copies, found_in):
+        confidence = min(confidence, BLOCK_CONFIDENCE_CAP)  # it may be an edition's own text: review it
+    units = candidates[replacement] if replacement in candidates else _as_units(replacement, candidates)
+    return units, round(confidence, 4), "replaced_block", supporters
+
+
+def _block_settled(units: str, start: int, end: int, replacement: str, supporters, copies, found_in) -> bool:
+    """Whether a replaced block may apply unreviewed: it only drops a repeat of the text beside
+    it; or two copies or more read the replacement (and a paragraph only this document has is
+    also found in another document, as that document's text rather than a copy of this
+    passage); or the block is found in another document and every copy reads the replacement."""
+    if _is_repeat_removal(units, start, end, replacement):
+        return True
+    if found_in and supporters and len(supporters) == len(copies):
+        return True
+    paragraph_only_here = not replacement and end - start >= FOREIGN_BLOCK_LENGTH
+    return len(supporters) >= 2 and (not paragraph_only_here or bool(found_in))
+
+
+def _probability_wrong(own_text: str, totals: Mapping[str, float]) -> float:
+    """One minus the posterior of the document's own reading (1 when it was too far behind to be scored)."""
+    if own_text not in totals:
+        return 1.0
+    best = max(totals.values())
+    return 1.0 - math.exp(totals[own_text] - best) / sum(math.exp(total - best) for total in totals.values())
+
+
+def _reads_nearly(reading: str, text: str) -> bool:
+    """A copy reads ``text`` up to OCR noise: at most one error in `NEARLY_SAME_SPACING` units."""
+    from rapidfuzz.distance import OSA
+
+    return OSA.distance(reading, text) <= len(text) // NEARLY_SAME_SPACING
+
+
+def _merged_reading(copies: Mapping[str, str], weights: Mapping[str, float], left: str, right: str, resources: Resources) -> str:
+    """What ``copies`` (copy -> reading) read, from the best-voted reading: each stretch where
+    another copy reads otherwise is taken from it when the votes favour it, or, the votes being
+    even (two copies), when the word model and the OCR error types do. Single differences are
+    weighed first, then differences close together as one (a swap)."""
+    readings = sorted(set(copies.values()))
+    scores = {text: _vote_total(text, copies, weights) for text in readings}
+    reading = max(readings, key=lambda text: (scores[text], text))
+    score = scores[reading]
+    for joined in (False, True):
+        for other in readings:
+            for reading_start, reading_end, other_start, other_end in reversed(_differing_stretches(reading, other, joined)):
+                candidate = reading[:reading_start] + other[other_start:other_end] + reading[reading_end:]
+                candidate_score = _vote_total(candidate, copies, weights)
+                change = (reading_start, reading_end, other_end - other_start)
+                if _better_reading(candidate_score - score, candidate, reading, change, left, right, resources):
+                    reading, score = candidate, candidate_score
+    return reading
+
+
+def _readings_can_combine(readings: Sequence[str]) -> bool:
+    """Whether taking some differences from one reading and some from another could give a
+    reading none of them is: not when they all differ from the first in one same place."""
+    if max(len(reading) for reading in readings) <= 1:
+        return False
+    base = readings[0]
+    places = set()
+    for other in readings[1:]:
+        stretches = _differing_stretches(base, other, joined=False)
+        if len(stretches) > 1:
+            return True
+        places.update((first_start, first_end) for first_start, first_end, _, _ in stretches)
+    return len(places) > 1
+
+
+def _differing_stretches(first: str, second: str, joined: bool) -> list[tuple[int, int, int, int]]:
+    """Where two readings differ, as (first_start, first_end, second_start, second_end); when
+    ``joined``, only the stretches that join several differences at most `JOIN_GAP` apart
+    (a swap is one)."""
+    from rapidfuzz.distance import Levenshtein
+
+    stretches: list[list[int]] = []  # first_start, first_end, second_start, second_end, differences
+    for tag, first_start, first_end, second_start, second_end in Levenshtein.opcodes(first, second):
+        if tag == "equal":
+            continue
+        if joined and stretches and first_start - stretches[-1][1] <= JOIN_GAP:
+            stretches[-1][1], stretches[-1][3] = first_end, second_end
+            stretches[-1][4] += 1
+        else:
+            stretches.append([first_start, first_end, second_start, second_end, 1])
+    return [tuple(stretch[:4]) for stretch in stretches if not joined or stretch[4] > 1]
+
+
+def _better_reading(gain: float, candidate: str, reading: str, change, left: str, right: str, resources: Resources) -> bool:
+    """Whether ``candidate`` (``reading`` with ``change``: its span and new length) is better
+    supported: by the votes (it gains ``gain``), or, when they are even, by the evidence
+    around the change."""
+    if abs(gain) > TIE_TOLERANCE:
+        return gain > 0
+    change_start, change_end, new_length = change
+    before, after = left + reading, left + candidate
+    offset = len(left) + change_start
+    local_left = after[max(0, offset - CONTEXT):offset]
+    local_right = (reading + right)[change_end:change_end + CONTEXT]
+    mine = after[offset:offset + new_length]
+    theirs = before[offset:len(left) + change_end]
+    return _evidence_difference(mine, theirs, local_left, local_right, resources) > 0
+
+
+def _evidence_difference(candidate: str, reference: str, left: str, right: str, resources: Resources) -> float:
+    """Word-model and lexical evidence for ``candidate`` over ``reference`` in one context."""
+    words = _word_scores([candidate, reference], reference, left, right, resources)
+    lexical = _lexical_score(candidate, reference, left, right, resources) - _lexical_score(reference, reference, left, right, resources)
+    return words[candidate] - words[reference] + lexical
+
+
+def _changed_length(reading: str, own: str) -> int:
+    """How many units of ``own`` (or of ``reading``, if more) lie between the two readings'
+    common beginning and common end: what choosing ``reading`` replaces."""
+    prefix = 0
+    while prefix < min(len(reading), len(own)) and reading[prefix] == own[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(reading), len(own)) - prefix and reading[-1 - suffix] == own[-1 - suffix]:
+        suffix += 1
+    return max(len(reading), len(own)) - prefix - suffix
 
 
 def _candidates(own: tuple[str, ...], unit_votes: Mapping[str, tuple[str, ...]], weights: Mapping[str, float]) -> dict[str, tuple[str, ...]]:
@@ -363,15 +540,28 @@ def _forms_domain_term(text: str, start: int, end: int, resources: Resources) ->
     return False
 
 
-def _is_repeat_removal(units: str, start: int, end: int, winner: str) -> bool:
-    """Whether the winner only drops a stretch that repeats text right beside it, once or
-    more (a sentence printed two or three times), allowing for the noise of the copy."""
+def _is_repeat_removal(units: str, start: int, end: int, replacement: str) -> bool:
+    """Whether ``replacement`` reads the window without a stretch that repeats text right
+    beside it (a sentence printed two or three times), besides fixing the noise of the rest
+    (at most one error in `NEARLY_SAME_SPACING` units)."""
+    from rapidfuzz.distance import OSA
+
+    surplus = (end - start) - len(replacement)
+    if surplus < MINIMUM_REPEAT:
+        return False
+    for cut in range(start, end - surplus + 1):
+        rest = units[start:cut] + units[cut + surplus:end]
+        if OSA.distance(rest, replacement) <= 1 + len(replacement) // NEARLY_SAME_SPACING and _repeats_beside(units, cut, cut + surplus):
+            return True
+    return False
+
+
+def _repeats_beside(units: str, start: int, end: int) -> bool:
+    """Whether ``units[start:end]`` repeats the text right before or after it, once or more."""
     from rapidfuzz import fuzz
 
-    if "".join(winner):
-        return False
     removed = units[start:end]
-    for period in range(4, len(removed) + 1):
+    for period in range(MINIMUM_REPEAT, len(removed) + 1):
         for unit in (units[max(0, start - period):start], units[end:end + period]):
             if len(unit) == period and fuzz.ratio(removed, (unit * (len(removed) // period + 1))[:len(removed)]) >= REPEAT_SIMILARITY:
                 return True

@@ -1,0 +1,107 @@
+"""Collation of blocks and long windows: what the copies of a passage read where one copy has
+text of its own, and what a document that shares only that text says about it."""
+from jiaokan import correct_corpus, correct_text
+
+ARTICLE = (
+    "记者从国家航天局获悉，嫦娥六号探测器近日完成月球背面采样任务，带回月壤样品一千九百三十五克。"
+    "科研人员介绍，这批样品来自南极艾特肯盆地，年龄和成分与以往样品差别明显。"
+    "按照计划，样品将分批向国内外科研机构开放申请，用于研究月球早期演化历史。"
+    "专家认为，这项成果为人类认识月球背面提供了第一手资料。"
+    "下一步，探月工程四期还将实施嫦娥七号和嫦娥八号任务，建设国际月球科研站基本型。"
+)
+REPLACED = "科研人员介绍，这批样品来自南极艾特肯盆地，年龄和成分与以往样品差别明显。"
+OTHER_ARTICLE = (
+    "今年夏粮生产再获丰收，全国夏粮总产量达到二千九百九十五亿斤，比上年增加七十二亿斤。"
+    "农业农村部有关负责人表示，小麦单产提高是增产的主要原因，优良品种覆盖面进一步扩大。"
+    "各地因地制宜推广良种良法，加强田间管理，有效应对了干热风等不利天气。"
+)
+PASTED = "农业农村部有关负责人表示，小麦单产提高是增产的主要原因，优良品种覆盖面进一步扩大。"
+
+
+def _copies_with_a_pasted_sentence() -> dict[str, str]:
+    """Three copies of ARTICLE: the first has another article's sentence where REPLACED stood,
+    the other two each misread one character of REPLACED (so neither reads it exactly)."""
+    return {
+        "copy-1": ARTICLE.replace(REPLACED, PASTED),
+        "copy-2": ARTICLE.replace("盆地", "盆她"),
+        "copy-3": ARTICLE.replace("年龄", "年令"),
+    }
+
+
+def _applied(correction):
+    return [edit for edit, applied in zip(correction.edits, correction.applied) if applied]
+
+
+def test_two_noisy_copies_replace_a_block_one_copy_has():
+    """Neither copy reads the replaced sentence exactly, yet both read it up to noise: the block
+    goes, and where the two disagree the word model picks each character."""
+    results = correct_corpus(_copies_with_a_pasted_sentence())
+    first = results["copy-1"]
+    assert first.text == ARTICLE
+    blocks = [edit for edit in _applied(first) if edit.rule == "replaced_block"]
+    assert len(blocks) == 1 and blocks[0].confidence >= 0.9
+
+
+def test_a_document_sharing_only_the_block_does_not_vote_for_it():
+    """The other article, where the pasted sentence belongs, is no copy of the passage: it does
+    not keep the block in place, and the edit names it as where the text was found."""
+    documents = _copies_with_a_pasted_sentence() | {"other-article": OTHER_ARTICLE}
+    first = correct_corpus(documents)["copy-1"]
+    assert first.text == ARTICLE
+    block = next(edit for edit in _applied(first) if edit.rule == "replaced_block")
+    assert block.evidence["found_in"] == ["other-article"]
+    assert "other-article" not in {reading["document"] for reading in block.evidence["readings"]}
+
+
+def test_a_paragraph_only_one_copy_has_is_reviewed_unless_found_in_another_document():
+    inserted = ARTICLE.replace(REPLACED, REPLACED + PASTED)
+    copies = {"copy-1": inserted, "copy-2": ARTICLE, "copy-3": ARTICLE}
+    alone = correct_corpus(copies)["copy-1"]
+    assert alone.text == inserted  # an edition's own paragraph, perhaps: proposed, not applied
+    assert any(edit.rule == "replaced_block" and edit.replacement == "" for edit in alone.edits)
+    found = correct_corpus(copies | {"other-article": OTHER_ARTICLE})["copy-1"]
+    assert found.text == ARTICLE
+
+
+def test_a_repeated_sentence_goes_although_a_copy_misreads_the_text_beside_it():
+    """One copy prints a sentence twice; a second copy swaps two characters right after it, so
+    only one copy reads the window exactly: the repeat alone is evidence enough."""
+    sentence = "专家认为，这项成果为人类认识月球背面提供了第一手资料。"
+    copies = {
+        "copy-1": ARTICLE.replace(sentence, sentence * 2),
+        "copy-2": ARTICLE,
+        "copy-3": ARTICLE.replace("下一步", "一下步"),
+    }
+    assert correct_corpus(copies)["copy-1"].text == ARTICLE
+
+
+def test_enumeration_comma_in_a_long_window():
+    """The 、 prior decides a one-unit change even where another copy's misreadings nearby make
+    the disputed window longer than a lexical decision may change."""
+    right = "对话框中的设置适用于文本、图形和表格对象，修改后立即生效，无需重新打开文档。"
+    document = right.replace("文本、图形", "文本，图形")
+    noisy_copy = right.replace("适用于文本、图", "适于文夲，图")
+    correction = correct_text(document, [right, noisy_copy])
+    assert "文本、图形" in correction.text
+
+
+def test_two_copies_each_right_in_a_different_place_of_one_window():
+    """Two copies, each with one misreading two characters from the other's: the window's reading
+    is taken difference by difference, the word model deciding each even vote."""
+    first = ARTICLE.replace("盆地", "盆她")
+    second = ARTICLE.replace("年龄", "年令")
+    assert correct_text(first, [second]).text == ARTICLE
+    assert correct_text(second, [first]).text == ARTICLE
+
+
+def test_with_one_other_copy_a_block_found_in_another_document_goes():
+    """Two copies disagree on a sentence: alone they tie. When one copy's sentence stands in
+    another document, in a context of its own, it is that document's text pasted in."""
+    pasted = ARTICLE.replace(REPLACED, PASTED)
+    other_copy = ARTICLE.replace("年龄", "年令")
+    tie = correct_corpus({"copy-1": pasted, "copy-2": other_copy})["copy-1"]
+    assert tie.text == pasted
+    found = correct_corpus({"copy-1": pasted, "copy-2": other_copy, "other-article": OTHER_ARTICLE})["copy-1"]
+    block = next(edit for edit in _applied(found) if edit.rule == "replaced_block")
+    assert block.original.startswith("农业农村部") and block.replacement.startswith("科研人员介绍")
+    assert block.evidence["found_in"] == ["other-article"]
