@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from jiaokan.edits import Edit, apply_edits, resolve_overlaps
+from jiaokan.edits import Edit, apply_edits, compose_edits, resolve_overlaps
 from jiaokan.errors import EditConflictError
 
 
@@ -63,3 +63,40 @@ def test_resolve_overlaps_keeps_the_better_ranked():
     third = Edit(3, 3, "", "z", "c", "normalisation", 0.9)
     kept = resolve_overlaps([second, first, third], lambda edit: edit.kind != "consensus")
     assert kept == [first, third]
+
+
+@st.composite
+def overlapping_edits(draw, text):
+    """Any edits over ``text``, overlapping or not (what several rules propose together)."""
+    edits = []
+    for _ in range(draw(st.integers(0, 6))):
+        start = draw(st.integers(0, len(text)))
+        end = draw(st.integers(start, min(len(text), start + 3)))
+        replacement = draw(st.text(alphabet="戊己x", max_size=3))
+        if start < end or replacement:
+            edits.append(Edit(start, end, text[start:end], replacement, draw(st.sampled_from("abc")), "normalisation", draw(st.floats(0, 1))))
+    return edits
+
+
+@given(st.data())
+def test_resolve_overlaps_always_leaves_edits_that_apply(data):
+    text = data.draw(st.text(alphabet="甲乙丙ab", max_size=12))
+    kept = resolve_overlaps(data.draw(overlapping_edits(text)), lambda edit: edit.rule)
+    apply_edits(text, kept)  # raises if two kept edits overlap
+
+
+def test_resolve_overlaps_sees_a_replacement_behind_an_insertion_at_its_start():
+    insertion, replacement = Edit(0, 0, "", "xy", "a", "repair", 0.5), Edit(0, 3, "acb", "", "a", "repair", 0.5)
+    inside = Edit(2, 2, "", "x", "a", "repair", 0.5)
+    assert resolve_overlaps([inside, insertion, replacement], lambda edit: edit is inside) == [insertion, replacement]
+
+
+@given(st.data())
+def test_composed_edits_give_what_two_passes_give(data):
+    text = data.draw(st.text(alphabet="甲乙丙ab", max_size=12))
+    first = resolve_overlaps(data.draw(overlapping_edits(text)), lambda edit: 0)
+    middle = apply_edits(text, first)
+    second = resolve_overlaps(data.draw(overlapping_edits(middle)), lambda edit: 0)
+    composed = compose_edits(text, first, second)
+    assert apply_edits(text, composed) == apply_edits(middle, second)
+    assert all(edit.original == text[edit.start:edit.end] for edit in composed)

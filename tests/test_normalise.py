@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from jiaokan.config import NORMALISATION_RULES, EngineConfig
 from jiaokan.edits import apply_edits
@@ -55,6 +55,10 @@ _chinese_noise = st.lists(st.sampled_from(list("科技创新发展产业工人�
 
 @settings(max_examples=200, deadline=None)
 @given(_chinese_noise)
+@example("# —产展科人.")  # the dash is at a line's start only once the markup goes
+@example("—科展技发\n, \n业")  # the comma is between Chinese only once the line break goes
+@example("子科:卡展;,, \n创")
+@example("科……**")
 def test_normalisation_is_idempotent(text):
     once = apply_edits(text, normalise(text, CONFIG))
     assert apply_edits(once, normalise(once, CONFIG)) == once

@@ -101,13 +101,16 @@ def apply_edits(original: str, edits: Iterable[Edit]) -> str:
 
 def resolve_overlaps(edits: Iterable[Edit], rank: Callable[[Edit], Any]) -> list[Edit]:
     """Keep a non-overlapping subset: on conflict the edit with the lower ``rank`` wins."""
-    kept_starts: list[int] = []
+    kept_spans: list[tuple[int, int]] = []
     kept: list[Edit] = []
     for candidate in sorted(edits, key=lambda edit: (rank(edit), edit_sort_key(edit))):
-        position = bisect.bisect_left(kept_starts, candidate.start)
-        neighbours = kept[max(position - 1, 0):position + 2]
+        span = (candidate.start, candidate.end)
+        position = bisect.bisect_left(kept_spans, span)
+        # kept edits do not overlap, so only these can overlap the candidate: the two before
+        # (an insertion and a replacement may share a start) and the ones starting at or after it
+        neighbours = kept[max(position - 2, 0):position + 2]
         if not any(_overlaps(candidate, other) for other in neighbours):
-            kept_starts.insert(position, candidate.start)
+            kept_spans.insert(position, span)
             kept.insert(position, candidate)
     return sorted(kept, key=edit_sort_key)
 
@@ -120,3 +123,92 @@ def _overlaps(first: Edit, second: Edit) -> bool:
             return point.start == other.start
         return other.start < point.start < other.end
     return first.start < second.end and second.start < first.end
+
+
+def compose_edits(original: str, first: Iterable[Edit], second: Iterable[Edit]) -> list[Edit]:
+    """Edits over ``original`` equal to applying ``first``, then ``second`` (edits over the
+    text ``first`` gives): ``apply_edits(original, compose_edits(original, first, second)) ==
+    apply_edits(apply_edits(original, first), second)``.
+
+    A second edit touching text a first edit wrote (or the point where one deleted) is
+    merged with it into one edit over the original, named after the earlier rule, with
+    every rule listed in its evidence under ``rules`` and the lowest confidence.
+    """
+    first = check_edits(original, first)
+    intermediate = apply_edits(original, first)
+    second = check_edits(intermediate, second)
+    if not second:
+        return first
+    written = _written_spans(first)  # where each first edit's replacement sits in the intermediate text
+    span_ends = [end for _, end in written]
+    shifts = list(_running_shifts(first))
+    parents = list(range(len(first) + len(second)))
+
+    def root(index: int) -> int:
+        while parents[index] != index:
+            parents[index] = parents[parents[index]]
+            index = parents[index]
+        return index
+
+    for position, edit in enumerate(second):
+        for index in range(bisect.bisect_left(span_ends, edit.start), len(first)):
+            start, end = written[index]
+            if start > edit.end:
+                break
+            parents[root(len(first) + position)] = root(index)  # they touch or overlap: one edit
+    groups: dict[int, list[int]] = {}
+    for index in range(len(first) + len(second)):
+        groups.setdefault(root(index), []).append(index)
+    composed = []
+    for members in groups.values():
+        firsts = [first[index] for index in members if index < len(first)]
+        seconds = [second[index - len(first)] for index in members if index >= len(first)]
+        if not seconds:
+            composed.extend(firsts)
+            continue
+        composed += _merged(original, intermediate, firsts, seconds, [written[index] for index in members if index < len(first)], span_ends, shifts)
+    return sorted(composed, key=edit_sort_key)
+
+
+def _written_spans(edits: list[Edit]) -> list[tuple[int, int]]:
+    spans, shift = [], 0
+    for edit in edits:
+        start = edit.start + shift
+        spans.append((start, start + len(edit.replacement)))
+        shift += len(edit.replacement) - (edit.end - edit.start)
+    return spans
+
+
+def _running_shifts(edits: list[Edit]):
+    shift = 0
+    for edit in edits:
+        shift += len(edit.replacement) - (edit.end - edit.start)
+        yield shift
+
+
+def _merged(original, intermediate, firsts, seconds, spans, span_ends, shifts) -> list[Edit]:
+    """One edit over ``original`` for a group of touching first and second edits."""
+
+    def to_original(position: int) -> int:  # a position of the intermediate text outside the group's first edits
+        before = bisect.bisect_right(span_ends, position)  # first edits written wholly before it
+        return position - (shifts[before - 1] if before else 0)
+
+    def outside_firsts(position: int) -> bool:  # inside a first edit's text, that edit's bounds hold
+        return not any(span_start <= position <= span_end for span_start, span_end in spans)
+
+    low = min([start for start, _ in spans] + [edit.start for edit in seconds])
+    high = max([end for _, end in spans] + [edit.end for edit in seconds])
+    start = min([edit.start for edit in firsts] + [to_original(edit.start) for edit in seconds if outside_firsts(edit.start)])
+    end = max([edit.end for edit in firsts] + [to_original(edit.end) for edit in seconds if outside_firsts(edit.end)])
+    pieces, cursor = [], low
+    for edit in seconds:
+        pieces += [intermediate[cursor:edit.start], edit.replacement]
+        cursor = edit.end
+    pieces.append(intermediate[cursor:high])
+    replacement = "".join(pieces)
+    if original[start:end] == replacement:
+        return []  # the second pass undid the first
+    members = sorted(firsts + seconds, key=lambda edit: edit.confidence)
+    named = firsts[0] if firsts else seconds[0]
+    evidence = {**named.evidence, "rules": sorted({edit.rule for edit in members})}
+    return [Edit(start, end, original[start:end], replacement, named.rule, named.kind, members[0].confidence, evidence)]

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Callable
 
 from jiaokan.config import NORMALISATION_RULES, EngineConfig
-from jiaokan.edits import NORMALISATION, Edit, resolve_overlaps
+from jiaokan.edits import NORMALISATION, Edit, apply_edits, compose_edits, resolve_overlaps
 from jiaokan.script import (
     COMPARISON_FOLD,
     HAN,
@@ -387,9 +387,30 @@ def convert_traditional(text: str) -> list[Edit]:
 
 # ---------------------------------------------------------------- running the rules
 
+#: passes at most: one rule's change can give another rule its context (a dash at a line's
+#: start once markup before it goes, a comma between Chinese once the line break goes)
+MAXIMUM_PASSES = 4
+
+
 def normalise(text: str, config: EngineConfig) -> list[Edit]:
-    """Every enabled normalisation rule's edits over ``text``; where two touch the same
-    characters, the rule earlier in `NORMALISATION_RULES` wins."""
+    """Every enabled normalisation rule's edits over ``text``, run again over their result
+    until nothing changes, so normalising normalised text changes nothing (idempotent).
+    Within a pass, where two rules touch the same characters, the earlier in
+    `NORMALISATION_RULES` wins; a later pass's change to what an earlier one wrote is
+    folded into that edit (`jiaokan.edits.compose_edits`)."""
+    edits = _one_pass(text, config)
+    for _ in range(MAXIMUM_PASSES - 1):
+        if not edits:
+            break
+        current = apply_edits(text, edits)
+        more = _one_pass(current, config)
+        if not more:
+            break
+        edits = compose_edits(text, edits, more)
+    return edits
+
+
+def _one_pass(text: str, config: EngineConfig) -> list[Edit]:
     order = {name: position for position, name in enumerate(NORMALISATION_RULES)}
     edits = [edit for name in NORMALISATION_RULES if config.enabled(name) for edit in RULES[name](text)]
     return resolve_overlaps(edits, lambda edit: order[edit.rule])
