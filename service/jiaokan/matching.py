@@ -11,6 +11,7 @@ Short texts (a window and its context) are scanned with set lookups instead.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Generic, Iterable, Mapping, TypeVar
 
@@ -75,6 +76,9 @@ class StringIndex(Generic[Value]):
         self._reach: dict[str, int] = {}
         for string in self.values:
             self._reach[string[0]] = max(self._reach.get(string[0], 0), len(string))
+        #: the first two characters of every string longer than one
+        self._openings = {string[:2] for string in self.values if len(string) > 1}
+        self._first_character = re.compile("[" + "".join(map(re.escape, sorted(self._reach))) + "]" if self._reach else "(?!)")
         self._hashes: dict[int, np.ndarray] = {}
         self._present = np.zeros(1 << FILTER_BITS, dtype=bool)
         for length, strings in by_length.items():
@@ -110,11 +114,12 @@ class StringIndex(Generic[Value]):
         return [(start, string, self.values[string]) for start, string in found]
 
     def _scan_short(self, text: str) -> list[tuple[int, str]]:
-        values, reach = self.values, self._reach
+        values, reach, openings = self.values, self._reach, self._openings
         return [
             (start, text[start:end])
-            for start in range(len(text))
-            for end in range(start + 1, min(len(text), start + reach.get(text[start], 0)) + 1)
+            for start in [match.start() for match in self._first_character.finditer(text)]
+            if text[start:start + 2] in openings or text[start] in values
+            for end in range(start + 1, min(len(text), start + reach[text[start]]) + 1)
             if text[start:end] in values
         ]
 
