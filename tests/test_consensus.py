@@ -105,3 +105,24 @@ def test_with_one_other_copy_a_block_found_in_another_document_goes():
     block = next(edit for edit in _applied(found) if edit.rule == "replaced_block")
     assert block.original.startswith("农业农村部") and block.replacement.startswith("科研人员介绍")
     assert block.evidence["found_in"] == ["other-article"]
+
+
+def test_settling_a_window_early_changes_no_decision(monkeypatch):
+    """`_own_reading_holds` skips scoring only where scoring could not overturn the document's
+    own reading: with it switched off, noisy copies (3 to 5 of each article) get the same edits."""
+    from pathlib import Path
+
+    from jiaokan import consensus
+    from jiaokan.evaluation.noise import build_witness_set
+
+    corpus = sorted((Path(__file__).resolve().parents[1] / "bench" / "corpus" / "clean").glob("*.txt"))
+    texts = [path.read_text(encoding="utf-8")[:1200] for path in corpus[:6]]
+    pages = {}
+    for copies, seed in ((3, 1), (5, 2)):
+        for page in build_witness_set({"a": texts[0], "b": texts[1]}, {"f1": texts[2], "f2": texts[3]}, copies, seed=seed):
+            pages[f"{copies}-{page.name}"] = page.noisy
+    fast = correct_corpus(pages)
+    monkeypatch.setattr(consensus, "_own_reading_holds", lambda *arguments: False)
+    slow = correct_corpus(pages)
+    assert {name: result.edits for name, result in fast.items()} == {name: result.edits for name, result in slow.items()}
+    assert sum(len(result.edits) for result in fast.values()) > 50  # the copies gave it real work

@@ -202,7 +202,7 @@ def _decide(name, view, start, end, voters, reliability, resources, found_in=())
     votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
     best_vote = max(votes_for.values())
     scored = [text for text in candidates if votes_for[text] >= best_vote - LEXICAL_REACH]  # others cannot reach the top
-    if scored == [own_text]:
+    if scored == [own_text] or _own_reading_holds(scored, own_text, votes_for, left, right, resources):
         return None
     words = _word_scores(scored, own_text, left, right, resources)
     totals = {text: votes_for[text] + words[text] + _lexical_score(text, own_text, left, right, resources) for text in scored}
@@ -221,6 +221,26 @@ def _decide(name, view, start, end, voters, reliability, resources, found_in=())
         return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
     supporters = [voter for voter, text in votes.items() if text == winner]
     return candidates[winner], round(confidence, 4), rule, supporters
+
+
+def _own_reading_holds(scored, own_text: str, votes_for: Mapping[str, float], left: str, right: str, resources: Resources) -> bool:
+    """Whether no reading could beat the document's own even with the most the word model and
+    the lexical evidence could give it (an upper bound, so skipping the scoring changes no
+    decision): the copies' other misreadings, outvoted by several copies, are settled here."""
+    for text in scored:
+        if text == own_text:
+            continue
+        bound = votes_for[text] - votes_for[own_text] + WORD_SCORE_CAP  # word scores lie in [-cap, 0]
+        bound += max(0.0, _punctuation_prior(text, own_text))
+        if _LATIN_WORD.search(text) or _LATIN_WORD.search(own_text):
+            bound += WORD_SCORE_CAP  # the English score's cap
+        if not _comparable_by_words(text, own_text):
+            bound += ERROR_TYPE_PRIOR
+        if bound > -1e-9:
+            return False
+        if bound + DOMAIN_TERM_BONUS > -1e-9 and _forms_domain_term(left + text + right, len(left), len(left) + len(text), resources):
+            return False
+    return True
 
 
 def _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in):
