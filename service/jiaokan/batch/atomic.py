@@ -8,8 +8,8 @@ temporary file behind; its name starts with `TEMPORARY_PREFIX`, and
 """
 from __future__ import annotations
 
+import itertools
 import os
-import secrets
 from pathlib import Path
 from typing import Callable
 
@@ -87,11 +87,17 @@ def _create_temporary(path: Path) -> tuple[int, Path]:
         return _open_new(path)
 
 
+#: temporary names: this process's id and a counter (O_EXCL makes a clash with a file left
+#: by another process a retry, not a loss)
+_NAMES = itertools.count()
+
+
 def _open_new(path: Path) -> tuple[int, Path]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    folder = os.path.dirname(path)
     while True:
-        temporary = path.with_name(f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
+        temporary = os.path.join(folder, f"{TEMPORARY_PREFIX}{os.getpid()}-{next(_NAMES)}{TEMPORARY_SUFFIX}")
         try:
-            return os.open(temporary, flags, 0o666), temporary
+            return os.open(temporary, flags, 0o666), Path(temporary)
         except FileExistsError:
             continue
