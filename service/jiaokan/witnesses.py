@@ -109,11 +109,11 @@ def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -
     hashes, documents, positions = hashes[keep], documents[keep], positions[keep]
     if len(hashes) == 0:
         return hashes, documents, positions
-    order = np.lexsort((positions, hashes, documents))
-    hashes, documents, positions = hashes[order], documents[order], positions[order]
-    repeated = (hashes[1:] == hashes[:-1]) & (documents[1:] == documents[:-1])
+    order = np.argsort(hashes, kind="stable")  # stable: within an n-gram, in document order
+    repeated = (hashes[order][1:] == hashes[order][:-1]) & (documents[order][1:] == documents[order][:-1])
     once = ~(np.concatenate(([False], repeated)) | np.concatenate((repeated, [False])))
-    return hashes[once], documents[once], positions[once]
+    kept = np.sort(order[once])  # back in document order
+    return hashes[kept], documents[kept], positions[kept]
 
 
 def find_shared_passages(views: Mapping[str, str], config: EngineConfig, mapper: Mapper | None = None) -> list[SharedPassage]:
@@ -198,9 +198,22 @@ def _anchor_pairs(hashes: np.ndarray, documents: np.ndarray, positions: np.ndarr
         seconds.append(index + distance)
     first = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
     second = np.concatenate(seconds) if seconds else np.zeros(0, dtype=np.int64)
-    pair_order = np.lexsort((positions[second], positions[first], documents[second], documents[first]))
+    pair_order = _pair_order(documents[first], documents[second], positions[first], positions[second])
     first, second = first[pair_order], second[pair_order]
     return _Anchors(documents[first], documents[second], positions[first], positions[second])
+
+
+def _pair_order(first_documents, second_documents, first_positions, second_positions) -> np.ndarray:
+    """The order of anchor pairs by (first document, second document, first position, second
+    position): one 64-bit key when it fits (a single sort), else lexsort."""
+    if len(first_documents) == 0:
+        return np.zeros(0, dtype=np.int64)
+    documents = int(max(first_documents.max(), second_documents.max())) + 1
+    first_span, second_span = int(first_positions.max()) + 1, int(second_positions.max()) + 1
+    if documents * documents * first_span * second_span < 2**62:
+        key = ((first_documents.astype(np.int64) * documents + second_documents) * first_span + first_positions) * second_span + second_positions
+        return np.argsort(key)
+    return np.lexsort((second_positions, first_positions, second_documents, first_documents))
 
 
 def _pair_chains(anchors: _Anchors, config: EngineConfig, sampling: int):
