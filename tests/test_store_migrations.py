@@ -5,6 +5,8 @@ from sqlalchemy import inspect, text
 
 from jiaokan.store.database import create_database_engine, current_revision, upgrade_database
 
+HEAD = "0003"
+
 
 def test_database_at_first_revision_upgrades_with_its_data(database_url, make_settings):
     engine = create_database_engine(database_url)
@@ -34,7 +36,7 @@ def test_database_at_first_revision_upgrades_with_its_data(database_url, make_se
         with TestClient(app) as client:
             assert client.get("/v1/documents/1/text").json() == {"text": "子午工程"}
             assert client.post("/v1/lexicon/terms", json={"term": "子午工程"}).status_code == 201
-        assert current_revision(app.state.engine) == "0002"
+        assert current_revision(app.state.engine) == HEAD
         assert "config_fingerprint" in {column["name"] for column in inspect(app.state.engine).get_columns("collection")}
     finally:
         app.state.engine.dispose()
@@ -44,7 +46,30 @@ def test_upgrade_is_idempotent(sqlite_url):
     engine = create_database_engine(sqlite_url)
     upgrade_database(engine)
     upgrade_database(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == HEAD
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_database_with_terms_at_0002_upgrades_to_a_lexicon_version(database_url, make_settings):
+    from jiaokan.store import repository
+    from jiaokan.store.database import create_session_factory
+    from jiaokan.store.lexicon_cache import LexiconCache
+
+    engine = create_database_engine(database_url)
+    upgrade_database(engine, "0002")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO term (term, created_at) VALUES ('子午工程', CURRENT_TIMESTAMP)"))
+    upgrade_database(engine)
+    assert current_revision(engine) == HEAD
+    session_factory = create_session_factory(engine)
+    cache = LexiconCache(engine, session_factory)
+    try:
+        first = cache.current()
+        assert first.terms == ("子午工程",) and first.version >= 1
+        with session_factory() as session, repository.write_transaction(session):
+            repository.add_term(session, "钍基熔盐堆")
+        assert cache.current().terms == ("子午工程", "钍基熔盐堆")
+    finally:
+        engine.dispose()

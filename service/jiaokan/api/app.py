@@ -1,7 +1,8 @@
 """`create_app(settings)`: the FastAPI app with its store, routes, review page and guards.
 
 Nothing is created at import time: each call opens its own database engine (running
-the migrations first, so an existing database upgrades) and keeps it in ``app.state``.
+the migrations first, so an existing database upgrades) and keeps it in ``app.state``, with
+the engine configs of corrections (`EngineConfigs`, over this app's `LexiconCache`).
 """
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ def create_app(settings: Settings | None = None):
     """The app for ``settings`` (default: read from the ``JIAOKAN_*`` environment)."""
     from fastapi import FastAPI
 
+    from jiaokan.api.engine_configs import EngineConfigs
     from jiaokan.api.errors import install_error_handlers
     from jiaokan.api.middleware import BodyGuard
     from jiaokan.api.routes import correct, documents, health, lexicon, proposals
     from jiaokan.review.routes import mount_review
     from jiaokan.store.database import open_store
+    from jiaokan.store.lexicon_cache import LexiconCache
 
     settings = settings or load_settings()
     engine, session_factory = open_store(settings.database_url, migrate=settings.migrate_on_start)
@@ -40,6 +43,7 @@ def create_app(settings: Settings | None = None):
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.engine_configs = EngineConfigs(settings, LexiconCache(engine, session_factory))
     install_error_handlers(app)
     for module in (health, correct, documents, proposals, lexicon):
         app.include_router(module.router)

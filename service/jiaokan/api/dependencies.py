@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from jiaokan.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
-    """The app's settings (given to `create_app`)."""
+async def get_settings(request: Request) -> Settings:
+    """The app's settings (given to `create_app`); async, so FastAPI calls it without a thread."""
     return request.app.state.settings
 
 

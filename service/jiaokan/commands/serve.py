@@ -7,6 +7,7 @@ a second start adds nothing and keeps every decision.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -47,15 +48,33 @@ def run(arguments: argparse.Namespace) -> int:
     else:
         # worker processes build their own app from the environment; migrations already ran above
         os.environ["JIAOKAN_MIGRATE_ON_START"] = "false"
-        uvicorn.run(
-            "jiaokan.api.app:create_app_from_environment",
-            factory=True,
-            host=arguments.host,
-            port=arguments.port,
-            workers=arguments.workers,
-            log_level=arguments.log_level,
-        )
+        serve_workers(arguments.host, arguments.port, arguments.workers, arguments.log_level)
     return 0
+
+
+def serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
+    """Run ``workers`` uvicorn worker processes, each with a listening socket of its own where
+    the kernel balances connections over them (`jiaokan.api.listeners`), else sharing one."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from jiaokan.api.listeners import WorkerListener, balanced_listeners_supported, check_address_free
+    from jiaokan.errors import InputError
+
+    application = "jiaokan.api.app:create_app_from_environment"
+    if not balanced_listeners_supported():
+        uvicorn.run(application, factory=True, host=host, port=port, workers=workers, log_level=log_level)
+        return
+    try:
+        check_address_free(host, port)
+    except OSError as error:
+        raise InputError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+    config = uvicorn.Config(application, factory=True, host=host, port=port, workers=workers, log_level=log_level)
+    logging.getLogger("uvicorn.error").info("Uvicorn running on http://%s:%d with %d workers, one socket each", host, port, workers)
+    try:
+        Multiprocess(config, sockets=[WorkerListener(host, port)]).run()
+    except KeyboardInterrupt:
+        pass
 
 
 def load_seed_folder(session_factory, settings, folder: Path, collection: str) -> None:

@@ -105,3 +105,21 @@ class Term(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     term: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+#: the one row of `LexiconVersion`
+LEXICON_VERSION_ROW = 1
+
+
+class LexiconVersion(Base):
+    """A number that grows with every change of the lexicon's terms (one row).
+
+    `repository.add_term` and `repository.remove_term` bump it in the transaction that changes
+    the terms, so a process that cached the terms can tell, by reading one number, whether they
+    are still current (`jiaokan.store.lexicon_cache`).
+    """
+
+    __tablename__ = "lexicon_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

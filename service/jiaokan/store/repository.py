@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 from jiaokan.errors import ConflictError, InputError, NotFoundError
 from jiaokan.store.models import (
     ACCEPTED,
+    LEXICON_VERSION_ROW,
     PENDING,
     REJECTED,
     STATUSES,
     Collection,
     Document,
+    LexiconVersion,
     Proposal,
     Term,
     utc_now,
@@ -631,8 +633,41 @@ def term_strings(session: "Session") -> tuple[str, ...]:
     return tuple(session.scalars(select(Term.term).order_by(Term.term)))
 
 
+def lexicon_version_query():
+    """The query of the lexicon's version number (one row by primary key)."""
+    from sqlalchemy import select
+
+    return select(LexiconVersion.version).where(LexiconVersion.id == LEXICON_VERSION_ROW)
+
+
+def lexicon_version(session: "Session") -> int:
+    """The lexicon's version: every change of its terms makes it grow (0 before any version row)."""
+    return session.scalar(lexicon_version_query()) or 0
+
+
+def lexicon_snapshot(session: "Session") -> tuple[int, tuple[str, ...]]:
+    """The lexicon's version and its terms.
+
+    The version is read first: under READ COMMITTED (PostgreSQL) a change committed between the
+    two reads then gives newer terms under an older version, which a cache reloads at its next
+    check, never older terms under a newer version, which it would keep.
+    """
+    version = lexicon_version(session)
+    return version, term_strings(session)
+
+
+def _bump_lexicon_version(session: "Session") -> None:
+    from sqlalchemy import update
+
+    bumped = session.execute(
+        update(LexiconVersion).where(LexiconVersion.id == LEXICON_VERSION_ROW).values(version=LexiconVersion.version + 1)
+    )
+    if bumped.rowcount == 0:  # the row the migration creates is gone: start again above any cached 0
+        session.add(LexiconVersion(id=LEXICON_VERSION_ROW, version=1))
+
+
 def add_term(session: "Session", term: str) -> tuple[Term, bool]:
-    """Add a term (stripped); returns it and whether it is new."""
+    """Add a term (stripped); returns it and whether it is new. A new term bumps the lexicon's version."""
     from sqlalchemy import select
 
     check_text(term, "term")
@@ -644,18 +679,20 @@ def add_term(session: "Session", term: str) -> tuple[Term, bool]:
         return existing, False
     created = Term(term=term, created_at=utc_now())
     session.add(created)
+    _bump_lexicon_version(session)
     session.flush()
     return created, True
 
 
 def remove_term(session: "Session", term: str) -> None:
-    """Remove a term; `NotFoundError` if it is not in the lexicon."""
+    """Remove a term (bumping the lexicon's version); `NotFoundError` if it is not in the lexicon."""
     from sqlalchemy import select
 
     existing = session.scalars(select(Term).where(Term.term == term)).first()
     if existing is None:
         raise NotFoundError(f"no term {term!r} in the lexicon")
     session.delete(existing)
+    _bump_lexicon_version(session)
     session.flush()
 
 
@@ -677,6 +714,9 @@ __all__ = [
     "get_document",
     "get_or_create_collection",
     "get_proposal",
+    "lexicon_snapshot",
+    "lexicon_version",
+    "lexicon_version_query",
     "list_collections",
     "list_documents",
     "list_proposals",

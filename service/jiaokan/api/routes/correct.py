@@ -1,14 +1,27 @@
-"""``POST /v1/correct``: correct one text with its witnesses; stateless (nothing is stored)."""
+"""``POST /v1/correct``: correct one text with its witnesses; stateless (nothing is stored).
+
+The route is cheap around the engine: it reads the lexicon from a per-process cache (one
+version number per request, `jiaokan.store.lexicon_cache`), runs the lexicon check, the engine
+and the JSON encoding in one worker thread (the event loop stays free for other connections),
+and encodes the response once: the edits come from the engine, so validating them again
+against `CorrectResponse` would only repeat work (``response_model`` still documents it).
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import TYPE_CHECKING
 
-from jiaokan.api.dependencies import SessionDep, SettingsDep
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from jiaokan.api.dependencies import SettingsDep
 from jiaokan.api.schemas import CorrectRequest, CorrectResponse
-from jiaokan.errors import ConfigError, InputError
-from jiaokan.store import repository
+from jiaokan.errors import InputError
+
+if TYPE_CHECKING:
+    from jiaokan.api.engine_configs import EngineConfigs
 
 router = APIRouter(prefix="/v1", tags=["correct"])
+JSON_MEDIA_TYPE = "application/json"
 
 
 @router.post(
@@ -17,41 +30,24 @@ router = APIRouter(prefix="/v1", tags=["correct"])
     response_model=CorrectResponse,
     responses={422: {"description": "bad text or engine options"}, 413: {"description": "body too large"}},
 )
-def correct(request: CorrectRequest, settings: SettingsDep, session: SessionDep) -> dict:
+async def correct(body: CorrectRequest, settings: SettingsDep, request: Request) -> Response:
     """Correct ``text`` against its ``witnesses``; offsets of the edits index the posted text.
 
     The lexicon's terms (``/v1/lexicon/terms``) take part, as do ``options``
     (see `EngineConfig.from_options`; a bad option is a 422).
     """
+    if len(body.witnesses) > settings.max_witnesses:
+        raise InputError(f"at most {settings.max_witnesses} witnesses per request")
+    encoded = await run_in_threadpool(correct_to_json, request.app.state.engine_configs, body)
+    return Response(content=encoded, media_type=JSON_MEDIA_TYPE)
+
+
+def correct_to_json(engine_configs: "EngineConfigs", body: CorrectRequest) -> bytes:
+    """The correction of ``body`` as the JSON of a `CorrectResponse` (UTF-8)."""
+    from pydantic_core import to_json
+
     from jiaokan import correct_text
 
-    if len(request.witnesses) > settings.max_witnesses:
-        raise InputError(f"at most {settings.max_witnesses} witnesses per request")
-    config = engine_config(settings, repository.term_strings(session), request.options)
-    session.close()  # the engine may take a while: do not hold a connection meanwhile
-    correction = correct_text(request.text, request.witnesses, config=config)
-    return {"text": correction.text, "edits": correction.edit_records()}
-
-
-def engine_config(settings, terms: tuple[str, ...], options: dict | None):
-    """The service's config with the lexicon's terms, then the request's options on top."""
-    from jiaokan.config import EngineConfig
-
-    base = settings.engine_config(terms)
-    if not options:
-        return base
-    options = dict(options)
-    extra = options.pop("extra_terms", None)
-    try:
-        config = EngineConfig.from_options(options, base=base)
-        if extra is not None:
-            config = EngineConfig.from_options({"extra_terms": list(terms) + list(_term_list(extra))}, base=config)
-    except (TypeError, ValueError) as error:  # e.g. a string where a number belongs
-        raise ConfigError(f"bad engine option: {error}") from error
-    return config
-
-
-def _term_list(value) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError("option extra_terms must be a list of strings")
-    return value
+    config = engine_configs.for_request(body.options)
+    correction = correct_text(body.text, body.witnesses, config=config)
+    return to_json({"text": correction.text, "edits": correction.edit_records()})
