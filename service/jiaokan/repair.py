@@ -318,10 +318,10 @@ def _keep_best(variants: dict[str, _Target], variant: str, target: _Target) -> N
 
 def _inside_longer_word(units: str, start: int, end: int, resources: Resources) -> bool:
     """Whether a known word crosses an edge of the match (模式运行 is no misread 试运行)."""
-    longest = resources.words.longest
+    longest, reach = resources.words.longest, resources.known_reach
     for edge in (start, end):
         for word_start in range(max(0, edge - longest + 1), edge):
-            for word_end in range(edge + 1, min(len(units), word_start + longest) + 1):
+            for word_end in range(edge + 1, min(len(units), word_start + min(longest, reach.get(units[word_start], 1))) + 1):
                 if resources.is_known_word(units[word_start:word_end]):
                     return True
     return False
@@ -449,9 +449,9 @@ def _inside_word_with(units: str, index: int, resources: Resources) -> bool:
 def _known_word_near(units: str, first: int, last: int, resources: Resources, wanted) -> bool:
     """Whether a known word of two or more characters overlapping ``[first, last)`` satisfies
     ``wanted(start, end)``; short words, the common case, are tried first."""
-    longest = max(resources.words.longest, resources.lexicon.longest)
-    for length in range(2, longest + 1):
-        for start in range(max(0, first - length + 1), min(last, len(units) - length + 1)):
+    longest, reach = resources.longest_known, resources.known_reach
+    for start in range(max(0, first - longest + 1), min(last, len(units) - 1)):
+        for length in range(max(2, first - start + 1), min(reach.get(units[start], 1), len(units) - start) + 1):
             if wanted(start, start + length) and resources.is_known_word(units[start:start + length]):
                 return True
     return False

@@ -184,6 +184,24 @@ class Resources:
         """A domain term or a dictionary word of two or more characters."""
         return text in self.lexicon or self.words.is_word(text)
 
+    @property
+    def longest_known(self) -> int:
+        """The longest known word the rules look for (dictionary words up to the model's limit, any term)."""
+        return max(self.words.longest, self.lexicon.longest)
+
+    @cached_property
+    def known_reach(self) -> dict[str, int]:
+        """character -> length of the longest known word it starts (at most `longest_known`):
+        a scan for known words need not look further from that character."""
+        limit = self.longest_known
+        reach: dict[str, int] = {}
+        for word in self.words.frequencies:
+            if len(word) > reach.get(word[0], 1):
+                reach[word[0]] = min(len(word), limit)
+        for term in self.lexicon.terms:
+            reach[term[0]] = max(reach.get(term[0], 1), min(len(term), limit))
+        return reach
+
 
 def _read_lines(path: Path) -> Iterable[str]:
     try:
