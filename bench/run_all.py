@@ -34,7 +34,7 @@ BENCHMARKS = {
     "peers": ("Peers: pycorrector and plain majority vote on the same text", [],
               ["--articles", "2", "--clean", "2", "--copies", "3"]),
     "bench_engine": ("Engine speed and scale", ["--discovery-sizes", "100,300,1000,3000,10000"], ["--quick"]),
-    "bench_batch": ("Batch runs", [], ["--pages", "300", "--megabytes", "1"]),
+    "bench_batch": ("Batch runs", ["--repeat", "3"], ["--pages", "300", "--megabytes", "1"]),
     "bench_api": ("API latency", ["--workers", "2"], ["--quick"]),
 }
 
