@@ -137,3 +137,9 @@ def test_a_name_between_a_title_and_a_verb_of_saying_is_only_proposed():
     assert _person_name_around("记者王明说", 3) == "王明"
     assert _person_name_around("记者王明说", 2) is None  # the surname is not what is fixed
     assert _person_name_around("他们说起学说", 4) is None  # no title before: not a name
+
+
+def test_a_rare_character_misread_for_a_most_frequent_one_is_fixed_but_not_inside_a_word():
+    assert correct_text("这是我们酌工作重点，也是今年酌主要任务。").text == "这是我们的工作重点，也是今年的主要任务。"
+    for sentence in ("请大家再斟酌一下这个方案。", "他酌情处理了这件事。"):  # 斟酌, 酌情 are words
+        assert correct_text(sentence).edits == (), sentence

@@ -373,6 +373,11 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+def simplified(text: str) -> str:
+    """``text`` in simplified characters (opencc t2s)."""
+    return _converter().convert(text)
+
+
 @rule
 def convert_traditional(text: str) -> list[Edit]:
     """Stray traditional characters in a simplified document become simplified (opencc t2s)."""

@@ -25,7 +25,9 @@ from jiaokan.textview import TextView, build_view
 #: look-alikes less similar than this are not considered
 MINIMUM_SIMILARITY = 0.5
 #: frequent words whose look-alike variants are searched for (two-character words need more)
-WORD_FREQUENCY_FLOOR = {2: 1000, 3: 50, 4: 50}
+WORD_FREQUENCY_FLOOR = {1: 100_000, 2: 1000, 3: 50, 4: 50}
+#: a character misread for one of the most frequent characters (的 read as 酌) must itself be this rare
+RARE_MISREADING_FREQUENCY = 1000
 #: look-alikes for word variants must be at least this similar (the table's 0.6-0.7 band is doubtful)
 LOOKALIKE_SIMILARITY = 0.65
 #: a rare character where a frequent word wants a common one is more likely a misreading
@@ -416,19 +418,28 @@ def _word_variants(resources: Resources) -> dict[str, str]:
     best: dict[str, tuple[int, float, str]] = {}
     for word, frequency in resources.words.frequencies.items():
         floor = WORD_FREQUENCY_FLOOR.get(len(word))
-        if floor is None or frequency < floor or not _all_han(word):
+        if floor is None or frequency < floor or not _all_han(word) or (len(word) == 1 and not _is_simplified(word)):
             continue
         for position, character in enumerate(word):
             for lookalike, similarity in resources.lookalikes.of(character).items():
                 if similarity < LOOKALIKE_SIMILARITY:
                     continue
                 variant = word[:position] + lookalike + word[position + 1:]
-                if variant in resources.words.frequencies:
+                if len(word) == 1 and resources.words.frequency(variant) >= RARE_MISREADING_FREQUENCY:
+                    continue  # a common character is no misreading of another: only rare ones (酌 for 的)
+                if len(word) > 1 and variant in resources.words.frequencies:
                     continue
                 rank = (frequency, similarity, word)
                 if variant not in best or rank > best[variant]:
                     best[variant] = rank
     return {variant: rank[2] for variant, rank in best.items()}
+
+
+def _is_simplified(character: str) -> bool:
+    """Whether a character is its own simplified form (the word list also counts 這, 爲, 說)."""
+    from jiaokan.normalise import simplified
+
+    return simplified(character) == character
 
 
 def _lookalike_gain(units: str, index: int, replacement: str, resources: Resources) -> float:
