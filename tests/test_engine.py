@@ -143,3 +143,10 @@ def test_a_rare_character_misread_for_a_most_frequent_one_is_fixed_but_not_insid
     assert correct_text("这是我们酌工作重点，也是今年酌主要任务。").text == "这是我们的工作重点，也是今年的主要任务。"
     for sentence in ("请大家再斟酌一下这个方案。", "他酌情处理了这件事。"):  # 斟酌, 酌情 are words
         assert correct_text(sentence).edits == (), sentence
+
+
+def test_a_rare_character_closer_to_another_look_alike_is_left_and_a_term_wins():
+    sentence = "新建的墨子巡夭望远镜性能优良。"  # 夭 looks most like 天, not like the frequent 人
+    assert correct_text(sentence).edits == ()
+    with_term = correct_text(sentence, config=EngineConfig.from_options({"extra_terms": ["墨子巡天望远镜"]}))
+    assert with_term.text == "新建的墨子巡天望远镜性能优良。"

@@ -241,6 +241,12 @@ def gather_confirmed_terms(collations) -> dict[str, ConfirmedTerm]:
     return confirmed
 
 
+def _precedence(edit: Edit) -> tuple:
+    """Which of two overlapping edits stays: the earlier stage; within repair a domain term
+    (the user's own word) first; then the more confident."""
+    return (STAGE_RANK[edit.kind], edit.rule != "match_domain_term", -edit.confidence)
+
+
 def finish_document(
     name: str,
     text: str,
@@ -257,5 +263,5 @@ def finish_document(
     edits: list[Edit] = list(collation.edits)
     edits += repair(name, text, resources, config, confirmed, view, settled)
     edits += normalise(text, config) if normalisation is None else normalisation
-    kept = resolve_overlaps(edits, lambda edit: STAGE_RANK[edit.kind])
+    kept = resolve_overlaps(edits, _precedence)
     return Correction.from_edits(name, text, kept, config)

@@ -425,14 +425,20 @@ def _word_variants(resources: Resources) -> dict[str, str]:
                 if similarity < LOOKALIKE_SIMILARITY:
                     continue
                 variant = word[:position] + lookalike + word[position + 1:]
-                if len(word) == 1 and resources.words.frequency(variant) >= RARE_MISREADING_FREQUENCY:
-                    continue  # a common character is no misreading of another: only rare ones (酌 for 的)
+                if len(word) == 1 and (resources.words.frequency(variant) >= RARE_MISREADING_FREQUENCY or not _closest_lookalike(resources, variant, word)):
+                    continue  # only a rare character (酌 for 的) whose closest look-alike this is (夭 is closer to 天 than to 人)
                 if len(word) > 1 and variant in resources.words.frequencies:
                     continue
                 rank = (frequency, similarity, word)
                 if variant not in best or rank > best[variant]:
                     best[variant] = rank
     return {variant: rank[2] for variant, rank in best.items()}
+
+
+def _closest_lookalike(resources: Resources, character: str, candidate: str) -> bool:
+    """Whether no character looks more like ``character`` than ``candidate`` does."""
+    similar = resources.lookalikes.of(character)
+    return candidate in similar and similar[candidate] >= max(similar.values())
 
 
 def _is_simplified(character: str) -> bool:
