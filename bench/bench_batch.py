@@ -5,7 +5,10 @@ passages repeated across pages) into a temporary folder, runs ``jiaokan clean`` 
 a subprocess with ``--workers`` processes, and reports throughput (MB of input per second
 of wall time) and peak memory: the largest single process (getrusage RUSAGE_CHILDREN
 maxrss) and the whole process tree (main process + engine workers, sampled from /proc
-every 0.1 s). Targets (issue 4): >= 1 MB/s and < 2 GB on 2 cores.
+every 0.1 s). Targets (issue 4): >= 1 MB/s and < 2 GB on 2 cores. Also reported: the CPU
+seconds of the command and its workers (user and system; per MB of input, a figure other load
+on the machine disturbs less than wall time), and what creating one file costs in the
+benchmark's temporary folder (each page gives two outputs).
 
 ``--layer-only`` replaces the engine with one that returns every text unchanged, so the
 numbers measure the batch layer alone (reading, decoding, writing, manifest, summary).
@@ -81,6 +84,27 @@ def process_tree_rss(root_pid: int) -> int:
     return total
 
 
+def children_cpu() -> tuple[float, float]:
+    """(user, system) CPU seconds of every child process waited for so far, with theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime, usage.ru_stime
+
+
+def file_creation_microseconds(folder: Path, count: int = 2000) -> float:
+    """Wall microseconds to write a new 2 KB file and rename it, in a new folder under
+    ``folder`` (what each output costs the file system; on some virtual disks creating
+    files in fresh directories is far dearer than elsewhere)."""
+    target = folder / "file-creation-probe"
+    started = time.perf_counter()
+    for index in range(count):
+        directory = target / f"{index // 50:03d}"
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / f".{index}.part"
+        temporary.write_bytes(b"x" * 2048)
+        os.replace(temporary, directory / f"{index}.txt")
+    return (time.perf_counter() - started) / count * 1e6
+
+
 def timed_run(command: list[str]) -> tuple[float, int, int]:
     """(wall seconds, peak tree bytes, exit code) of one run."""
     started = time.perf_counter()
@@ -124,10 +148,14 @@ def main() -> None:
         for index in range(arguments.repeat):
             output = Path(scratch) / f"out-{index}"
             command = clean_command(inputs, output, arguments.workers, arguments.layer_only)
+            user_before, system_before = children_cpu()
             seconds, tree_peak, exit_code = timed_run(command)
+            user_after, system_after = children_cpu()
             summary = json.loads((output / ".jiaokan/summary.json").read_text(encoding="utf-8")) if exit_code in (0, 1) else {}
-            runs.append({"seconds": seconds, "tree_peak_bytes": tree_peak, "exit_code": exit_code, "files": summary.get("files")})
+            runs.append({"seconds": seconds, "tree_peak_bytes": tree_peak, "exit_code": exit_code, "files": summary.get("files"),
+                         "user": user_after - user_before, "system": system_after - system_before})
         largest_process = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # Linux: kilobytes
+        creation = file_creation_microseconds(Path(scratch))
     seconds = statistics.median(run["seconds"] for run in runs)
     tree_peak = max(run["tree_peak_bytes"] for run in runs)
     result = {
@@ -140,6 +168,13 @@ def main() -> None:
         "runs": len(runs),
         "median_seconds": round(seconds, 2),
         "megabytes_per_second": round(size / 1e6 / seconds, 3),
+        # CPU of the command and its workers (median run): less sensitive to other load than wall time
+        "cpu_seconds": {
+            "user": round(statistics.median(run["user"] for run in runs), 1),
+            "system": round(statistics.median(run["system"] for run in runs), 1),
+        },
+        "cpu_seconds_per_megabyte": round(statistics.median(run["user"] + run["system"] for run in runs) / (size / 1e6), 2),
+        "file_creation_microseconds": round(creation),
         "peak_memory_megabytes": {"largest_process": round(largest_process / 1e6), "process_tree": round(tree_peak / 1e6)},
         "generation_seconds": round(generated, 1),
         "exit_codes": [run["exit_code"] for run in runs],
