@@ -128,9 +128,9 @@ REDUPLICATION_FREQUENCY = 50
 def _reduplication_is_word(units: str, index: int, resources: Resources, bridging: bool) -> bool:
     """Whether a known word contains both copies: one of three or more characters
     (实实在在), or a frequent pair (缓缓, 声声) where no word bridges the gap without it."""
-    longest = max(resources.words.longest, resources.lexicon.longest)
+    longest, reach = resources.longest_known, resources.known_reach
     for start in range(max(0, index - longest + 1), index):
-        for end in range(index + 1, min(len(units), start + longest) + 1):
+        for end in range(index + 1, min(len(units), start + reach.get(units[start], 1)) + 1):  # no known word is longer
             word = units[start:end]
             if end - start >= 3 and resources.is_known_word(word):
                 return True
@@ -140,17 +140,20 @@ def _reduplication_is_word(units: str, index: int, resources: Resources, bridgin
 
 
 def _second_copy_starts_word(units: str, index: int, resources: Resources) -> bool:
-    return any(resources.is_known_word(units[index:end]) for end in range(index + 2, min(len(units), index + resources.words.longest) + 1))
+    reach = min(resources.words.longest, resources.known_reach.get(units[index], 1))
+    return any(resources.is_known_word(units[index:end]) for end in range(index + 2, min(len(units), index + reach) + 1))
 
 
 def _bridging_word(units: str, index: int, resources: Resources) -> bool:
     """Whether, without the second copy, one known word spans both neighbours (中小|小学 -> 中小学)."""
-    repaired = units[:index] + units[index + 1:]
-    longest = resources.words.longest
+    longest, reach = resources.words.longest, resources.known_reach
+    low = max(0, index - longest)
+    repaired = units[low:index] + units[index + 1:index + 1 + longest]  # the stretch a word could span, without the copy
+    size = len(units) - 1 - low  # the whole repaired text's length, counted from ``low``
     return any(
         resources.is_known_word(repaired[start:end])
-        for start in range(max(0, index - longest + 1), index - 1)
-        for end in range(index + 1, min(len(repaired), start + longest) + 1)
+        for start in range(max(0, index - longest + 1) - low, index - 1 - low)
+        for end in range(index + 1 - low, min(size, start + min(longest, reach.get(repaired[start], 1))) + 1)
     )
 
 
