@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from jiaokan.alignment import Reading
-from jiaokan.edits import CONSENSUS, Edit
+from jiaokan.edits import CONSENSUS, Edit, common_ends
 from jiaokan.resources import Resources
 from jiaokan.script import HAN_PATTERN
 from jiaokan.textview import TextView, display
@@ -368,12 +368,7 @@ def _evidence_difference(candidate: str, reference: str, left: str, right: str, 
 def _changed_length(reading: str, own: str) -> int:
     """How many units of ``own`` (or of ``reading``, if more) lie between the two readings'
     common beginning and common end: what choosing ``reading`` replaces."""
-    prefix = 0
-    while prefix < min(len(reading), len(own)) and reading[prefix] == own[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(reading), len(own)) - prefix and reading[-1 - suffix] == own[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = common_ends(reading, own)
     return max(len(reading), len(own)) - prefix - suffix
 
 
@@ -616,12 +611,7 @@ def _trimmed_edit(original: str, start: int, end: int, replacement: str, rule: s
     current = original[start:end]
     if current == replacement:
         return None
-    prefix = 0
-    while prefix < min(len(current), len(replacement)) and current[prefix] == replacement[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(current), len(replacement)) - prefix and current[len(current) - 1 - suffix] == replacement[len(replacement) - 1 - suffix]:
-        suffix += 1
+    prefix, suffix = common_ends(current, replacement)
     new_start, new_end = start + prefix, end - suffix
     return Edit(new_start, new_end, original[new_start:new_end], replacement[prefix:len(replacement) - suffix], rule, CONSENSUS, confidence, evidence)
 

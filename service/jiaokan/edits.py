@@ -66,6 +66,19 @@ def edit_sort_key(edit: Edit) -> tuple[int, int, str, str]:
     return (edit.start, edit.end, edit.rule, edit.replacement)
 
 
+def common_ends(first: str, second: str) -> tuple[int, int]:
+    """How many characters ``first`` and ``second`` share at the start, then at the end
+    (not counting the start again): what an edit between them need not touch."""
+    shortest = min(len(first), len(second))
+    prefix = 0
+    while prefix < shortest and first[prefix] == second[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < shortest - prefix and first[-1 - suffix] == second[-1 - suffix]:
+        suffix += 1
+    return prefix, suffix
+
+
 def check_edits(original: str, edits: Iterable[Edit]) -> list[Edit]:
     """Sorted edits, after checking each matches ``original`` and none overlap."""
     ordered = sorted(edits, key=edit_sort_key)

@@ -98,12 +98,6 @@ class StringIndex(Generic[Value]):
             mixed = hashes + np.uint64(length) * _MULTIPLIER
         return (mixed >> np.uint64(64 - FILTER_BITS)).astype(np.intp)
 
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def __contains__(self, string: str) -> bool:
-        return string in self.values
-
     def find(self, text: str) -> list[tuple[int, str, Value]]:
         """Every occurrence as (start, string, value), by end, then longest first (as an
         Aho-Corasick pass reports them)."""

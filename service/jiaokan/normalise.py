@@ -381,7 +381,7 @@ def simplified(text: str) -> str:
 @rule
 def convert_traditional(text: str) -> list[Edit]:
     """Stray traditional characters in a simplified document become simplified (opencc t2s)."""
-    converted = _converter().convert(text)
+    converted = simplified(text)
     if converted == text or len(converted) != len(text):
         return []
     changed = [index for index, (old, new) in enumerate(zip(text, converted)) if old != new]

@@ -66,7 +66,7 @@ def run_corpus(
         confirmed = gather_confirmed_terms(collation for collation, _ in collated.values())
         jobs = [
             (name, views[name], *collated.get(name, (Collation(), None)), edits, confirmed, config)
-            for name, edits in zip(targets, normalisation.results())
+            for name, edits in zip(targets, normalisation())
         ]
         results: dict[str, Correction] = {}
         for name, correction in zip(targets, runner.map(_finish_job, jobs)):
@@ -82,16 +82,9 @@ class _InProcess:
     def map(self, function, items):
         return [function(item) for item in items]
 
-    def start(self, function, items):
-        return _Deferred(lambda: self.map(function, items))
-
-
-class _Deferred:
-    def __init__(self, compute) -> None:
-        self._compute = compute
-
-    def results(self):
-        return self._compute()
+    def start(self, function, items) -> Callable[[], list]:
+        """The jobs' results, computed when asked for."""
+        return lambda: self.map(function, items)
 
 
 class _ProcessPool:
@@ -104,10 +97,10 @@ class _ProcessPool:
     def map(self, function, items):
         return self.pool.map(function, items, chunksize=_chunk(len(items), self.workers))
 
-    def start(self, function, items):
-        """Queue the jobs now (the workers start on them at once); results() waits."""
+    def start(self, function, items) -> Callable[[], list]:
+        """Queue the jobs now (the workers start on them at once); calling the result waits for them."""
         pending = self.map(function, items)
-        return _Deferred(lambda: list(pending))
+        return lambda: list(pending)
 
 
 @contextmanager

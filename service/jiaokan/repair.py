@@ -16,7 +16,7 @@ from typing import Mapping
 from jiaokan.cache import cached_table
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm
-from jiaokan.edits import REPAIR, Edit, resolve_overlaps
+from jiaokan.edits import REPAIR, Edit, common_ends, resolve_overlaps
 from jiaokan.matching import StringIndex
 from jiaokan.resources import Resources
 from jiaokan.script import HAN, HAN_PATTERN
@@ -341,12 +341,7 @@ def _term_edit(view: TextView, start: int, end: int, target: _Target, confidence
     found = view.units[start:end]
     term = target.term
     # the smallest differing stretch, kept inside the view units so layout between them stays
-    prefix = 0
-    while prefix < min(len(found), len(term)) and found[prefix] == term[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(found), len(term)) - prefix and found[-1 - suffix] == term[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = common_ends(found, term)
     first, last = start + prefix, end - suffix
     replacement = term[prefix:len(term) - suffix]
     if first < last:
