@@ -37,6 +37,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA, Levenshtein
+
 from jiaokan.alignment import Reading
 from jiaokan.edits import CONSENSUS, Edit, common_ends
 from jiaokan.resources import Resources
@@ -112,13 +115,14 @@ def collate(
     if not readings or not view.units:
         return collation
     disputed = _disputed_positions(view.units, readings)
+    weights = VoteWeights(reliability)
     for start, end in _windows(disputed):
         elsewhere = _sharing_only_the_window(readings, start, end)
         voters = [reading for reading in readings if reading.start <= start and end <= reading.end and reading not in elsewhere]
         if not voters:
             continue
         found_in = sorted({reading.witness for reading in elsewhere})
-        decision = _decide(name, view, start, end, voters, reliability, resources, found_in)
+        decision = _decide(name, view, start, end, voters, weights, resources, found_in)
         if decision is None:
             continue
         winner, confidence, rule, supporters = decision
@@ -177,14 +181,14 @@ def _sharing_only_the_window(readings: Sequence[Reading], start: int, end: int) 
     ]
 
 
-def _decide(name, view, start, end, voters, reliability, resources, found_in=()):
+def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources, found_in=()):
     """The winning reading of ``[start, end)`` (as units), its confidence, rule and
     supporters; None when the document's own reading stands. Readings are compared as
     text, so copies whose alignment placed the same deletion differently agree."""
     own = tuple(view.units[start:end])
     unit_votes = {name: own} | {reading.witness: tuple(reading.units[start - reading.start:end - reading.start]) for reading in voters}
     votes = {voter: "".join(units) for voter, units in unit_votes.items()}
-    weights = {voter: _log_odds(reliability.get(voter, 0.95)) for voter in votes}
+    weights = {voter: vote_weights[voter] for voter in votes}
     candidates = _candidates(own, unit_votes, weights)
     own_text = "".join(own)
     copies = {voter: text for voter, text in votes.items() if voter != name}
@@ -192,14 +196,18 @@ def _decide(name, view, start, end, voters, reliability, resources, found_in=())
         # the document's text here is another document's: it has no say in what this passage reads
         totals = {text: _vote_total(text, copies, weights) for text in {own_text, *copies.values()}}
         return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
-    refined = _refine(max(sorted(candidates), key=lambda text: _vote_total(text, votes, weights)), votes, weights)
-    candidates.setdefault(refined, _as_units(refined, candidates))
+    votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
+    refined = _refine(max(sorted(candidates), key=votes_for.__getitem__), votes, weights)
+    if refined not in candidates:
+        candidates[refined] = _as_units(refined, candidates)
+        votes_for[refined] = _vote_total(refined, votes, weights)
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
     if _readings_can_combine(list(candidates)):
         merged = _merged_reading(votes, weights, left, right, resources)
-        candidates.setdefault(merged, _as_units(merged, candidates))
-    votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
+        if merged not in candidates:
+            candidates[merged] = _as_units(merged, candidates)
+            votes_for[merged] = _vote_total(merged, votes, weights)
     best_vote = max(votes_for.values())
     scored = [text for text in candidates if votes_for[text] >= best_vote - LEXICAL_REACH]  # others cannot reach the top
     if scored == [own_text] or _own_reading_holds(scored, own_text, votes_for, left, right, resources):
@@ -284,8 +292,6 @@ def _probability_wrong(own_text: str, totals: Mapping[str, float]) -> float:
 
 def _reads_nearly(reading: str, text: str) -> bool:
     """A copy reads ``text`` up to OCR noise: at most one error in `NEARLY_SAME_SPACING` units."""
-    from rapidfuzz.distance import OSA
-
     return OSA.distance(reading, text) <= len(text) // NEARLY_SAME_SPACING
 
 
@@ -328,8 +334,6 @@ def _differing_stretches(first: str, second: str, joined: bool) -> list[tuple[in
     """Where two readings differ, as (first_start, first_end, second_start, second_end); when
     ``joined``, only the stretches that join several differences at most `JOIN_GAP` apart
     (a swap is one)."""
-    from rapidfuzz.distance import Levenshtein
-
     stretches: list[list[int]] = []  # first_start, first_end, second_start, second_end, differences
     for tag, first_start, first_end, second_start, second_end in Levenshtein.opcodes(first, second):
         if tag == "equal":
@@ -375,13 +379,14 @@ def _changed_length(reading: str, own: str) -> int:
 def _candidates(own: tuple[str, ...], unit_votes: Mapping[str, tuple[str, ...]], weights: Mapping[str, float]) -> dict[str, tuple[str, ...]]:
     """Every reading worth scoring, as text -> units: each copy's, the position-by-position
     majority, and that majority with 、 wherever some copy reads 、 for its ，."""
-    length = len(own)
-    position_scores = [_position_scores(unit_votes, weights, offset) for offset in range(length)]
-    majority = tuple(_position_winner(scores, own[offset]) for offset, scores in enumerate(position_scores))
-    with_enumeration_commas = tuple(
-        "、" if unit == "，" and any(units[offset] == "、" for units in unit_votes.values()) else unit
-        for offset, unit in enumerate(majority)
-    )
+    total_weight = sum(weights.values())
+    majority = tuple(_position_winner(_position_scores(unit_votes, weights, total_weight, offset), unit) for offset, unit in enumerate(own))
+    with_enumeration_commas = majority
+    if any("、" in units for units in unit_votes.values()):
+        with_enumeration_commas = tuple(
+            "、" if unit == "，" and any(units[offset] == "、" for units in unit_votes.values()) else unit
+            for offset, unit in enumerate(majority)
+        )
     candidates: dict[str, tuple[str, ...]] = {"".join(own): own}
     for _, units in sorted(unit_votes.items()):
         candidates.setdefault("".join(units), units)
@@ -402,8 +407,6 @@ def _refine(text: str, votes: Mapping[str, str], weights: Mapping[str, float]) -
     distinct = set(votes.values())
     if len(distinct) < 3 or max(len(reading) for reading in distinct) > REFINE_LENGTH:
         return text
-    from rapidfuzz.distance import Levenshtein
-
     best_score = _vote_total(text, votes, weights)
     for _ in range(REFINE_ROUNDS):
         improved = None
@@ -444,8 +447,6 @@ def _position_winner(scores: Mapping[str, float], own_unit: str) -> str:
 
 def _is_block(winner: str, own: str) -> bool:
     """A long stretch replaced, inserted or dropped."""
-    from rapidfuzz.distance import OSA
-
     return OSA.distance(winner, own) >= BLOCK_LENGTH
 
 
@@ -453,14 +454,11 @@ def _vote_total(candidate: str, votes: Mapping[str, str], weights: Mapping[str, 
     """Minus the cost of the errors each copy would have made if ``candidate`` were right:
     edits of the text, two neighbours read in swapped order counting as one (带光联调 ->
     带光调联), each weighted by the copy's reliability."""
-    from rapidfuzz.distance import OSA  # lazy, like every rapidfuzz use
-
     return -sum(weights[voter] * OSA.distance(candidate, reading) for voter, reading in votes.items())
 
 
-def _position_scores(votes, weights, offset: int) -> dict[str, float]:
-    """Each reading at one position, scored minus the weight of every copy reading otherwise."""
-    total = sum(weights.values())
+def _position_scores(votes, weights, total: float, offset: int) -> dict[str, float]:
+    """Each reading at one position, scored minus the weight (of ``total``) of every copy reading otherwise."""
     support: dict[str, float] = {}
     for voter, reading in votes.items():
         support[reading[offset]] = support.get(reading[offset], 0.0) + weights[voter]
@@ -470,6 +468,20 @@ def _position_scores(votes, weights, offset: int) -> dict[str, float]:
 def _log_odds(accuracy: float) -> float:
     accuracy = min(max(accuracy, 0.6), 0.999)
     return math.log(accuracy) - math.log((1.0 - accuracy) / ALTERNATIVES)
+
+
+#: the accuracy assumed for a copy whose reliability was not estimated
+DEFAULT_RELIABILITY = 0.95
+
+
+class VoteWeights(dict):
+    """Each copy's vote weight: the log-odds of its reliability (computed once per document)."""
+
+    def __init__(self, reliability: Mapping[str, float]) -> None:
+        super().__init__((voter, _log_odds(accuracy)) for voter, accuracy in reliability.items())
+
+    def __missing__(self, voter: str) -> float:
+        return _log_odds(DEFAULT_RELIABILITY)
 
 
 def _context(units: str, start: int, end: int) -> str:
@@ -559,8 +571,6 @@ def _is_repeat_removal(units: str, start: int, end: int, replacement: str) -> bo
     """Whether ``replacement`` reads the window without a stretch that repeats text right
     beside it (a sentence printed two or three times), besides fixing the noise of the rest
     (at most one error in `NEARLY_SAME_SPACING` units)."""
-    from rapidfuzz.distance import OSA
-
     surplus = (end - start) - len(replacement)
     if surplus < MINIMUM_REPEAT:
         return False
@@ -573,8 +583,6 @@ def _is_repeat_removal(units: str, start: int, end: int, replacement: str) -> bo
 
 def _repeats_beside(units: str, start: int, end: int) -> bool:
     """Whether ``units[start:end]`` repeats the text right before or after it, once or more."""
-    from rapidfuzz import fuzz
-
     removed = units[start:end]
     for period in range(MINIMUM_REPEAT, len(removed) + 1):
         for unit in (units[max(0, start - period):start], units[end:end + period]):

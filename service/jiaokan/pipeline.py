@@ -11,6 +11,8 @@ import multiprocessing
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Collection, Mapping, Sequence
 
 import numpy as np
@@ -25,7 +27,7 @@ from jiaokan.repair import repair
 from jiaokan.resources import Resources, load_resources
 from jiaokan.result import Correction
 from jiaokan.textview import TextView, build_view
-from jiaokan.witnesses import SharedPassage, WitnessSpan, find_shared_passages, key_mask, witnesses_by_document
+from jiaokan.witnesses import SharedPassage, WitnessSpan, extend_chains, find_shared_passages, key_mask, witnesses_by_document
 
 #: readings that agree with the document on fewer units than this are not copies of it
 MINIMUM_AGREEMENT = 0.75
@@ -44,43 +46,65 @@ def run_corpus(
     """See `jiaokan.engine.correct_corpus`.
 
     The per-document stages (views, normalisation, collation, repair) run on ``workers``
-    processes, each job carrying what it needs (a document, its view, its witnesses'
-    units), so they could as well run on other machines; witness discovery, which needs
-    the whole corpus, runs here — while the workers normalise.
+    processes; witness discovery, which needs the whole corpus, runs here while the workers
+    normalise. What the stages share (the texts, their views, the collations) is in a
+    `_Corpus` the workers inherit when they fork, so jobs carry names and their results
+    carry only what is new: a fresh set of workers is forked for each phase, once the
+    phase before has added what it needs.
     """
     names = sorted(documents)
     targets = sorted(set(only)) if only is not None else names
     missing = [name for name in targets if name not in documents]
     if missing:
         raise InputError(f"unknown document(s): {', '.join(missing[:5])}")
-    resources = load_resources(config.extra_terms)
-    with _stage_runner(workers if len(names) > 1 else 1, resources, config) as runner:
-        built = runner.map(_view_parts, [documents[name] for name in names])
-        views = {name: TextView(documents[name], *parts) for name, parts in zip(names, built)}
-        normalisation = runner.start(_normalisation_edits, [(documents[name], config) for name in targets])
-        passages = find_shared_passages({name: view.units for name, view in views.items()}, config, runner.map) if len(names) > 1 else []
+    corpus = _Corpus(documents, config, load_resources(config.extra_terms))
+    workers = workers if len(names) > 1 else 1
+    if workers > 1:
+        warm_up(corpus.resources, config)  # build lazy tables once, before the workers fork: they share them
+    with _stage_runner(workers, corpus) as runner:
+        corpus.views = {name: TextView(documents[name], *parts) for name, parts in zip(names, runner.map(_view_parts, names))}
+        corpus.units = {name: view.units for name, view in corpus.views.items()}
+    with _stage_runner(workers, corpus) as runner:
+        normalisation = runner.start(_normalisation_edits, targets)
+        passages = find_shared_passages(corpus.units, config, partial(runner.map, _extend_job)) if len(names) > 1 else []
         spans = witnesses_by_document(passages)
-        reliability = estimate_reliability(passages, views, config)
+        reliability = estimate_reliability(passages, corpus.views, config)
         witnessed = sorted(spans)
-        collated = dict(zip(witnessed, runner.map(_collate_job, [_collation_job(name, views, spans[name], reliability, config) for name in witnessed])))
-        confirmed = gather_confirmed_terms(collation for collation, _ in collated.values())
-        jobs = [
-            (name, views[name], *collated.get(name, (Collation(), None)), edits, confirmed, config)
-            for name, edits in zip(targets, normalisation())
-        ]
-        results: dict[str, Correction] = {}
-        for name, correction in zip(targets, runner.map(_finish_job, jobs)):
-            results[name] = correction
+        corpus.collations = dict(zip(witnessed, runner.map(_collate_job, [_collation_job(name, spans[name], reliability) for name in witnessed])))
+        corpus.normalisation = dict(zip(targets, normalisation()))
+    corpus.confirmed = gather_confirmed_terms(collation for collation, _ in corpus.collations.values())
+    results: dict[str, Correction] = {}
+    with _stage_runner(workers, corpus) as runner:
+        for name, (edits, applied) in zip(targets, runner.map(_finish_job, targets)):
+            results[name] = Correction(name, documents[name], edits, applied)
             if progress is not None:
-                progress(name, correction)
+                progress(name, results[name])
     return results
+
+
+@dataclass
+class _Corpus:
+    """What the stages of one run share, filled in phase by phase. Worker processes inherit
+    it when they fork (it is never sent to them), so each phase forks its own workers."""
+
+    documents: Mapping[str, str]
+    config: EngineConfig
+    resources: Resources
+    views: dict[str, TextView] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # each view's units
+    normalisation: dict[str, list[Edit]] = field(default_factory=dict)
+    collations: dict[str, tuple[Collation, bytes]] = field(default_factory=dict)
+    confirmed: dict[str, ConfirmedTerm] = field(default_factory=dict)
 
 
 class _InProcess:
     """Runs the stages here, one job after another."""
 
+    def __init__(self, corpus: _Corpus) -> None:
+        self.corpus = corpus
+
     def map(self, function, items):
-        return [function(item) for item in items]
+        return [function(self.corpus, item) for item in items]
 
     def start(self, function, items) -> Callable[[], list]:
         """The jobs' results, computed when asked for."""
@@ -88,14 +112,15 @@ class _InProcess:
 
 
 class _ProcessPool:
-    """Runs the stages on worker processes (forked once the shared tables are built)."""
+    """Runs the stages on worker processes forked with the run's `_Corpus`."""
 
     def __init__(self, pool: ProcessPoolExecutor, workers: int) -> None:
         self.pool = pool
         self.workers = workers
 
     def map(self, function, items):
-        return self.pool.map(function, items, chunksize=_chunk(len(items), self.workers))
+        items = list(items)
+        return self.pool.map(partial(_with_worker_corpus, function), items, chunksize=_chunk(len(items), self.workers))
 
     def start(self, function, items) -> Callable[[], list]:
         """Queue the jobs now (the workers start on them at once); calling the result waits for them."""
@@ -103,14 +128,27 @@ class _ProcessPool:
         return lambda: list(pending)
 
 
+#: the run's `_Corpus` in a worker process (set when the worker starts, inherited by fork)
+_worker_corpus: _Corpus | None = None
+
+
+def _start_worker(corpus: _Corpus) -> None:
+    global _worker_corpus
+    _worker_corpus = corpus
+    _die_with_parent()
+
+
+def _with_worker_corpus(function, item):
+    return function(_worker_corpus, item)
+
+
 @contextmanager
-def _stage_runner(workers: int, resources: Resources, config: EngineConfig):
+def _stage_runner(workers: int, corpus: _Corpus):
     if workers <= 1:
-        yield _InProcess()
+        yield _InProcess(corpus)
         return
-    warm_up(resources, config)  # build lazy tables once, before the workers fork: they share them
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent) as pool:
+    context = multiprocessing.get_context("fork")  # the workers inherit ``corpus``: it is not pickled
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(corpus,)) as pool:
         yield _ProcessPool(pool, workers)
 
 
@@ -135,43 +173,47 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     repair("warm-up", "建档立卡卡脱贫人口，档文。", resources, config, {})
     resources.lexicon.find("")
     resources.known_reach
+    resources.english
     normalise("", config)
 
 
-def _view_parts(text: str):
+def _view_parts(corpus: _Corpus, name: str):
     """A view's units and offsets (the worker does not send the text back)."""
-    view = build_view(text)
+    view = build_view(corpus.documents[name])
     return view.units, view.starts, view.ends
 
 
-def _normalisation_edits(job) -> list[Edit]:
-    text, config = job
-    return normalise(text, config)
+def _normalisation_edits(corpus: _Corpus, name: str) -> list[Edit]:
+    return normalise(corpus.documents[name], corpus.config)
 
 
-def _collation_job(name: str, views: Mapping[str, TextView], spans: list[WitnessSpan], reliability: Mapping[str, float], config: EngineConfig):
-    """What collating ``name`` needs: its view, its witnesses' units and reliabilities."""
-    witnesses = sorted({span.witness for span in spans})
-    return (
-        name,
-        views[name],
-        {witness: views[witness].units for witness in witnesses},
-        spans,
-        {voter: reliability[voter] for voter in [name, *witnesses] if voter in reliability},
-        config,
-    )
+def _extend_job(corpus: _Corpus, job):
+    return extend_chains(corpus.units, job)
 
 
-def _collate_job(job) -> tuple[Collation, bytes]:
-    name, view, witness_units, spans, reliability, config = job
-    readings = collect_readings(view, witness_units, spans)
-    collation = collate(name, view, readings, reliability, load_resources(config.extra_terms), config.rules)
+def _collation_job(name: str, spans: list[WitnessSpan], reliability: Mapping[str, float]):
+    """What collating ``name`` needs besides the views: its witness spans and the reliability
+    of it and its witnesses."""
+    voters = [name, *sorted({span.witness for span in spans})]
+    return name, spans, {voter: reliability[voter] for voter in voters if voter in reliability}
+
+
+def _collate_job(corpus: _Corpus, job) -> tuple[Collation, bytes]:
+    name, spans, reliability = job
+    view = corpus.views[name]
+    readings = collect_readings(view, {span.witness: corpus.views[span.witness].units for span in spans}, spans)
+    collation = collate(name, view, readings, reliability, corpus.resources, corpus.config.rules)
     return collation, settled_units(len(view), readings)
 
 
-def _finish_job(job) -> Correction:
-    name, view, collation, settled, normalisation, confirmed, config = job
-    return finish_document(name, view.original, collation, confirmed, load_resources(config.extra_terms), config, view, settled, normalisation)
+def _finish_job(corpus: _Corpus, name: str) -> tuple[tuple[Edit, ...], tuple[bool, ...]]:
+    """The document's edits and which apply (the caller has the text)."""
+    collation, settled = corpus.collations.get(name, (Collation(), None))
+    correction = finish_document(
+        name, corpus.documents[name], collation, corpus.confirmed, corpus.resources, corpus.config,
+        corpus.views[name], settled, corpus.normalisation[name],
+    )
+    return correction.edits, correction.applied
 
 
 def estimate_reliability(passages: list[SharedPassage], views: Mapping[str, TextView], config: EngineConfig) -> dict[str, float]:

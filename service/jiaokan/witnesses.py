@@ -119,8 +119,9 @@ def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -
 def find_shared_passages(views: Mapping[str, str], config: EngineConfig, mapper: Mapper | None = None) -> list[SharedPassage]:
     """Every passage shared by two documents of ``views`` (name -> view units).
 
-    ``mapper(function, jobs)`` runs the edge search, pair by pair, where the caller wants
-    (worker processes; by default here): it is most of the work and needs two texts only.
+    ``mapper(jobs)`` runs `extend_chains` on each job (a pair of documents, by name) where the
+    caller wants (worker processes that hold the views; by default here, in order): it is
+    most of the work and needs two texts only.
     """
     names = sorted(views)
     keyed = [_keyed(views[name]) for name in names]
@@ -137,9 +138,11 @@ def find_shared_passages(views: Mapping[str, str], config: EngineConfig, mapper:
             len(chain),
         ))
     pairs = list(chains_by_pair)
-    jobs = [(views[names[first]], views[names[second]], chains_by_pair[(first, second)], config.min_passage_length) for first, second in pairs]
+    jobs = [(names[first], names[second], chains_by_pair[(first, second)], config.min_passage_length) for first, second in pairs]
+    if mapper is None:
+        mapper = lambda jobs: [extend_chains(views, job) for job in jobs]  # noqa: E731
     passages = []
-    for (first, second), extended in zip(pairs, (mapper or _map_here)(_extend_chains, jobs)):
+    for (first, second), extended in zip(pairs, mapper(jobs)):
         passages += [
             SharedPassage(names[first], first_start, first_end, names[second], second_start, second_end, count, sampling)
             for first_start, first_end, second_start, second_end, count in extended
@@ -147,17 +150,16 @@ def find_shared_passages(views: Mapping[str, str], config: EngineConfig, mapper:
     return passages
 
 
-Mapper = Callable[[Callable, list], Iterable]
+#: runs `extend_chains` over a list of jobs, giving the results in order
+Mapper = Callable[[list], Iterable]
 
 
-def _map_here(function, jobs):
-    return [function(job) for job in jobs]
-
-
-def _extend_chains(job) -> list[tuple[int, int, int, int, int]]:
-    """The passages of one pair of documents: each chain's anchored stretch grown to where
-    the copies stop agreeing, as (first start, first end, second start, second end, anchors)."""
-    first_units, second_units, chains, minimum_length = job
+def extend_chains(views: Mapping[str, str], job) -> list[tuple[int, int, int, int, int]]:
+    """The passages of one pair of documents (``job``: their names, their chains, the shortest
+    passage): each chain's anchored stretch grown to where the copies stop agreeing, as
+    (first start, first end, second start, second end, anchors)."""
+    first, second, chains, minimum_length = job
+    first_units, second_units = views[first], views[second]
     passages = []
     for first_start, first_end, second_start, second_end, count in chains:
         edges = _extended_edges(first_units, second_units, first_start, first_end, second_start, second_end)
