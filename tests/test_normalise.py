@@ -1,5 +1,6 @@
 """Normalisation rules: golden cases as data, idempotence, switches, edits that replay."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from jiaokan.config import NORMALISATION_RULES, EngineConfig
 from jiaokan.edits import apply_edits
-from jiaokan.normalise import RULES, normalise
+from jiaokan.normalise import _DASH_VARIANT, _INNER_SPACE, RULES, _is_not_long_dash, _is_not_space, _matches_after, normalise
 
 CASES = json.loads((Path(__file__).parent / "cases" / "normalise.json").read_text(encoding="utf-8"))
 CONFIG = EngineConfig()
@@ -62,3 +63,16 @@ _chinese_noise = st.lists(st.sampled_from(list("科技创新发展产业工人�
 def test_normalisation_is_idempotent(text):
     once = apply_edits(text, normalise(text, CONFIG))
     assert apply_edits(once, normalise(once, CONFIG)) == once
+
+
+_layout_noise = st.lists(st.sampled_from(list("科技 \u3000\u00a0\t\n—―－-。")), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_layout_noise)
+@example("—科")  # a dash at the text's start has nothing before it: the lookbehind accepts
+@example(" 科")  # a space at the start has nothing before it: it is not between characters
+def test_matches_after_gives_what_a_leading_lookbehind_would(text):
+    for pattern, lookbehind, accepts in ((_INNER_SPACE, r"(?<=\S)", _is_not_space), (_DASH_VARIANT, r"(?<![—―])", _is_not_long_dash)):
+        expected = [match.span() for match in re.finditer(lookbehind + pattern.pattern, text)]
+        assert [match.span() for match in _matches_after(pattern, text, accepts)] == expected

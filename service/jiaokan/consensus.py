@@ -641,11 +641,11 @@ def _evidence(name, view, start, end, voters, winner, rule, resources) -> dict:
 
 def _confirmed_term(name, view, start, end, winner, supporters, resources: Resources) -> ConfirmedTerm | None:
     """The word the winning reading forms, when at least two copies agree on it."""
-    if len(supporters) < 2:
+    chosen = "".join(winner)
+    if len(supporters) < 2 or not _lookalike_reading(view.units[start:end], chosen, resources):
         return None
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
-    chosen = "".join(winner)
     text = left + chosen + right
     _, words = resources.words.segment(text)
     position = 0
@@ -666,3 +666,9 @@ def _confirmed_term(name, view, start, end, winner, supporters, resources: Resou
     if not all(mine == theirs or resources.lookalikes.similarity(mine, theirs) > 0 for mine, theirs in zip(variant, term)):
         return None  # only misreadings of shape carry over to other documents
     return ConfirmedTerm(variant=variant, term=term, document=name, copies=len(supporters))
+
+
+def _lookalike_reading(own: str, chosen: str, resources: Resources) -> bool:
+    """Whether ``chosen`` differs from ``own`` only by look-alike characters, place for place
+    (what `_confirmed_term` requires of the variant and the term it confirms)."""
+    return len(own) == len(chosen) and all(mine == theirs or resources.lookalikes.similarity(mine, theirs) > 0 for mine, theirs in zip(own, chosen))

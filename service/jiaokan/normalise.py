@@ -21,6 +21,7 @@ from jiaokan.script import (
     TERMINAL_PUNCTUATION,
     WIDE_PUNCTUATION,
     han_count,
+    has_han,
     is_chinese_context,
     is_han,
 )
@@ -49,6 +50,8 @@ _LIST_BULLET = re.compile(r"^[ \t]*([*+][ \t]+)(?=" + HAN + ")", re.MULTILINE)
 @rule
 def strip_markup(text: str) -> list[Edit]:
     """Remove markdown residue: heading marks (##), emphasis (**), bullets before Chinese."""
+    if "#" not in text and "*" not in text and "+" not in text and "__" not in text:
+        return []  # (checked first: the patterns open with assertions, which regular expressions scan slowly)
     edits = [
         _edit(text, match.start(1), match.end(1), "", "strip_markup", 0.97, markup=match.group(1).strip())
         for pattern in (_HEADING_MARK, _LIST_BULLET)
@@ -69,7 +72,28 @@ def strip_trailing_spaces(text: str) -> list[Edit]:
     return [_edit(text, match.start(), match.end(), "", "strip_trailing_spaces", 0.98) for match in _TRAILING_SPACE.finditer(text)]
 
 
-_INNER_SPACE = re.compile(r"(?<=\S)[ \u00a0\u3000]+(?=\S)")  # (markup beside it is looked through)
+#: spaces between two characters that are not (`_matches_after` checks the one before)
+_INNER_SPACE = re.compile(r"[ \u00a0\u3000]+(?=\S)")  # (markup beside it is looked through)
+_SPACE_RUN = re.compile(r"[ \u00a0\u3000]")
+
+
+def _is_not_space(character: str) -> bool:
+    return bool(character) and not character.isspace()
+
+
+def _matches_after(pattern: re.Pattern, text: str, accepts_before: Callable[[str], bool]):
+    """``pattern``'s matches in ``text``, as `re.finditer` would give them were the pattern
+    to open with a lookbehind for a character ``accepts_before`` accepts ("" at the start of
+    the text). Regular expressions
+    scan fast for a pattern that opens with a character class, slowly for one that opens
+    with an assertion."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        if accepts_before(text[match.start() - 1] if match.start() else ""):
+            yield match
+            position = max(match.end(), match.start() + 1)
+        else:
+            position = match.start() + 1
 #: Chinese marks that never take a space on either side (opening brackets and quotes may: "电 《")
 _SPACE_FREE_MARKS = "，。、；：！？）》”’"
 _NUMBERED_HEADING = re.compile(r"第[一二三四五六七八九十百千零〇\d]+[条章节款篇部]$")
@@ -84,11 +108,13 @@ def remove_stray_spaces(text: str) -> list[Edit]:
     "第八条 党的..." stay. A half-width mark counts as Chinese punctuation exactly when
     widen_punctuation widens it, so the two rules agree on every pass.
     """
+    if _SPACE_RUN.search(text) is None:
+        return []
     widening = widen_punctuation(text)
     widened = {edit.start for edit in widening}
     taken = {position for edit in widening for position in range(edit.start + 1, edit.end)}
     edits = []
-    for match in _INNER_SPACE.finditer(text):
+    for match in _matches_after(_INNER_SPACE, text, _is_not_space):
         start, end = match.start(), match.end()
         if start in taken or not _is_prose(_surroundings(text, start, end)):
             continue  # a widened mark took this space; headlines and bylines keep theirs
@@ -98,6 +124,7 @@ def remove_stray_spaces(text: str) -> list[Edit]:
 
 
 _MARKUP = "*#_`"
+_LAYOUT_CHARACTERS = re.compile(r"[\s*#_`]+")
 #: non-layout characters either side of a space that decide whether it sits in prose
 _SURROUNDINGS = 16
 
@@ -105,17 +132,20 @@ _SURROUNDINGS = 16
 def _surroundings(text: str, start: int, end: int) -> str:
     """Up to `_SURROUNDINGS` characters either side of ``[start, end)``, skipping layout, so
     joining lines or removing markup elsewhere never changes them."""
-    left, index = [], start - 1
-    while index >= 0 and len(left) < _SURROUNDINGS:
-        if not text[index].isspace() and text[index] not in "*#_`":
-            left.append(text[index])
-        index -= 1
-    right, index = [], end
-    while index < len(text) and len(right) < _SURROUNDINGS:
-        if not text[index].isspace() and text[index] not in "*#_`":
-            right.append(text[index])
-        index += 1
-    return "".join(reversed(left)) + "".join(right)
+    reach = 4 * _SURROUNDINGS
+    while True:  # widened until it holds enough characters that are not layout, or the text's start
+        reach_start = max(0, start - reach)
+        left = _LAYOUT_CHARACTERS.sub("", text[reach_start:start])
+        if len(left) >= _SURROUNDINGS or reach_start == 0:
+            break
+        reach *= 4
+    reach = 4 * _SURROUNDINGS
+    while True:
+        right = _LAYOUT_CHARACTERS.sub("", text[end:end + reach])
+        if len(right) >= _SURROUNDINGS or end + reach >= len(text):
+            break
+        reach *= 4
+    return left[-_SURROUNDINGS:] + right[:_SURROUNDINGS]
 
 
 def _chinese_mark(text: str, index: int, widened: set[int]) -> bool:
@@ -224,7 +254,7 @@ def _is_broken(text: str, start: int, end: int) -> bool:
 def _reads_as_prose(unfinished: str) -> bool:
     """An unfinished sentence has clause punctuation; headlines and bylines have none
     (a colon is no sign: headlines use it, "马克龙：法中肩负共同责任")."""
-    return han_count(unfinished) >= 4 and any(mark in unfinished for mark in "，、；,;")
+    return any(mark in unfinished for mark in "，、；,;") and has_han(unfinished, 4)
 
 
 # ---------------------------------------------------------------- punctuation
@@ -329,6 +359,8 @@ def unify_ellipsis(text: str) -> list[Edit]:
     """"....." "…………" "。。。" "…" (and mixes of them) in Chinese text become ……."""
     edits = []
     for match in _DOT_RUN.finditer(text):
+        if match.end() - match.start() == 1 and match.group() in ".。．":
+            continue  # one full stop
         run = re.sub(r"[*_#`]", "", match.group())
         if run == "……" or not ("…" in run or "⋯" in run or len(run) >= 3):
             continue
@@ -346,14 +378,22 @@ def _ellipsis_edits(text: str, start: int, end: int) -> list[Edit]:
     return [_edit(text, index, index + 1, "……" if index == dots[0] else "", "unify_ellipsis", 0.96) for index in dots]
 
 
-_DASH_VARIANT = re.compile(r"(?<![—―])(?:—|―{1,2}|－{2}|-{2,3})(?![—―])")
+_DASH_CHARACTER = re.compile("[—―－-]")
+#: a dash variant not beside a longer dash (`_matches_after` checks the character before)
+_DASH_VARIANT = re.compile(r"(?:—|―{1,2}|－{2}|-{2,3})(?![—―])")
+
+
+def _is_not_long_dash(character: str) -> bool:
+    return not character or character not in "—―"
 
 
 @rule
 def unify_dash(text: str) -> list[Edit]:
     """A lone — or doubled hyphens between Chinese characters become the Chinese dash ——."""
     edits = []
-    for match in _DASH_VARIANT.finditer(text):
+    if _DASH_CHARACTER.search(text) is None:
+        return edits
+    for match in _matches_after(_DASH_VARIANT, text, _is_not_long_dash):
         before, after = _folded_neighbour(text, match.start() - 1, -1), _folded_neighbour(text, match.end(), 1)
         if (is_han(before) or (before and before in "”」")) and (is_han(after) or (after and after in "“「")) or (match.start() == 0 or text[match.start() - 1] == "\n") and is_han(after):
             edits.append(_edit(text, match.start(), match.end(), "——", "unify_dash", 0.93))

@@ -30,3 +30,11 @@ def is_chinese_context(character: str) -> bool:
 def han_count(text: str) -> int:
     """How many Han characters ``text`` holds."""
     return len(HAN_PATTERN.findall(text))
+
+
+def has_han(text: str, at_least: int) -> bool:
+    """Whether ``text`` holds at least ``at_least`` Han characters (stops counting there)."""
+    for found, _ in enumerate(HAN_PATTERN.finditer(text), 1):
+        if found >= at_least:
+            return True
+    return at_least <= 0
