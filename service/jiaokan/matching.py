@@ -4,9 +4,11 @@ The single-copy rules look for hundreds of thousands of strings at once (misread
 frequent words, swapped pairs, variants of domain terms). An Aho-Corasick automaton
 does this in one pass, but pyahocorasick's nodes keep their children in a list, and at
 a root with thousands of Han children a pass costs about a microsecond per character.
-Here each string length has a sorted array of 64-bit n-gram hashes: a text's n-grams of
-that length are hashed in numpy and looked up with one `searchsorted`, and only the
-hits are compared as strings (so a hash collision costs time, never a wrong match).
+Here every string has a 64-bit hash of its characters and its length, all in one sorted
+array: a text's n-grams of every length the index holds are hashed in numpy and looked
+up together, with one `searchsorted` (a page of text costs a dozen numpy calls, whatever
+the lengths), and only the hits are compared as strings (so a hash collision costs time,
+never a wrong match).
 Short texts (a window and its context) are scanned with set lookups instead.
 """
 from __future__ import annotations
@@ -23,9 +25,10 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(1_000_003)
 #: texts shorter than this are scanned in Python (numpy's per-call cost dominates there)
 SHORT_TEXT = 48
-#: bits of the presence filter: hashes whose top bits hit no entry's are dropped before the
-#: binary search (4 MiB per index; at 400,000 strings about one n-gram in ten gets through)
-FILTER_BITS = 22
+#: bits of the presence filter: keys whose top bits hit no entry's are dropped before the
+#: binary search (one bit per slot, 4 MiB per index; at 400,000 strings about one n-gram in
+#: eighty gets through: the binary search, a cache miss a step, is what a scan costs most)
+FILTER_BITS = 25
 
 
 def text_codes(text: str) -> np.ndarray:
@@ -50,6 +53,17 @@ def _growing_polynomials(codes: np.ndarray, longest: int):
         for length in range(1, min(longest, len(codes)) + 1):
             polynomial = polynomial[:len(codes) - length + 1] * _BASE + codes[length - 1:]
             yield length, polynomial
+
+
+def _keyed(hashes: np.ndarray, lengths) -> np.ndarray:
+    """A string's key: its hash with its length mixed in, so strings of every length share one table."""
+    with np.errstate(over="ignore"):
+        return hashes + lengths * _MULTIPLIER
+
+
+def _filter_slots(keys: np.ndarray) -> np.ndarray:
+    """Where each key falls in the presence filter."""
+    return (keys >> np.uint64(64 - FILTER_BITS)).astype(np.intp)
 
 
 def _mix(polynomial: np.ndarray) -> np.ndarray:
@@ -79,24 +93,19 @@ class StringIndex(Generic[Value]):
         #: the first two characters of every string longer than one
         self._openings = {string[:2] for string in self.values if len(string) > 1}
         self._first_character = re.compile("[" + "".join(map(re.escape, sorted(self._reach))) + "]" if self._reach else "(?!)")
-        self._hashes: dict[int, np.ndarray] = {}
-        self._present = np.zeros(1 << FILTER_BITS, dtype=bool)
+        keys = []
         for length, strings in by_length.items():
             joined = text_codes("".join(strings)).reshape(len(strings), length)
             polynomial = np.zeros(len(strings), dtype=np.uint64)
             with np.errstate(over="ignore"):
                 for offset in range(length):
                     polynomial = polynomial * _BASE + joined[:, offset]
-            hashes = _mix(polynomial)
-            self._hashes[length] = np.unique(hashes)
-            self._present[self._filter_slots(hashes, length)] = True
-
-    @staticmethod
-    def _filter_slots(hashes: np.ndarray, length: int) -> np.ndarray:
-        """Where each hash falls in the presence filter (the length mixed in, so the lengths share it)."""
-        with np.errstate(over="ignore"):
-            mixed = hashes + np.uint64(length) * _MULTIPLIER
-        return (mixed >> np.uint64(64 - FILTER_BITS)).astype(np.intp)
+            keys.append(_keyed(_mix(polynomial), np.uint64(length)))
+        #: every string's key (hash and length), sorted
+        self._keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64)
+        self._present = np.zeros(1 << (FILTER_BITS - 3), dtype=np.uint8)
+        slots = _filter_slots(self._keys)
+        np.bitwise_or.at(self._present, slots >> 3, (1 << (slots & 7)).astype(np.uint8))
 
     def find(self, text: str) -> list[tuple[int, str, Value]]:
         """Every occurrence as (start, string, value), by end, then longest first (as an
@@ -118,17 +127,33 @@ class StringIndex(Generic[Value]):
         ]
 
     def _scan_hashed(self, text: str) -> list[tuple[int, str]]:
-        found = []
+        """All lengths at once: the n-grams' polynomials of every indexed length, one after
+        another, keyed, filtered and looked up together."""
+        wanted = set(self.lengths)
+        polynomials, lengths = [], []
         for length, polynomial in _growing_polynomials(text_codes(text), self.lengths[-1]):
-            if length not in self._hashes:
-                continue
-            hashes = _mix(polynomial)
-            starts = np.flatnonzero(self._present[self._filter_slots(hashes, length)])
-            hashes = hashes[starts]
-            table = self._hashes[length]
-            slots = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
-            for start in starts[table[slots] == hashes].tolist():
-                string = text[start:start + length]
-                if string in self.values:  # a hash collision is dropped here
-                    found.append((start, string))
-        return found
+            if length in wanted:
+                polynomials.append(polynomial)
+                lengths.append(length)
+        if not polynomials:
+            return []
+        sizes = [len(polynomial) for polynomial in polynomials]
+        if len(lengths) == 1:
+            keys = _keyed(_mix(polynomials[0]), np.uint64(lengths[0]))
+        else:
+            keys = _keyed(_mix(np.concatenate(polynomials)), np.repeat(np.array(lengths, dtype=np.uint64), sizes))
+        slots = _filter_slots(keys)
+        candidates = np.flatnonzero((self._present[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
+        keys = keys[candidates]
+        slots = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        candidates = candidates[self._keys[slots] == keys]
+        if len(candidates) == 0:
+            return []
+        if len(lengths) == 1:
+            hits = zip(candidates.tolist(), lengths * len(candidates))
+        else:  # which length's n-grams each hit is among, and where it starts
+            firsts = np.concatenate(([0], np.cumsum(sizes)))
+            groups = np.searchsorted(firsts, candidates, side="right") - 1
+            hits = zip((candidates - firsts[groups]).tolist(), np.array(lengths)[groups].tolist())
+        values = self.values
+        return [(start, text[start:start + length]) for start, length in hits if text[start:start + length] in values]  # a hash collision is dropped here
