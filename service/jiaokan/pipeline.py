@@ -6,6 +6,7 @@ are requested: a resumed batch run gives the same bytes as an uninterrupted one.
 """
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 from collections import defaultdict
@@ -148,8 +149,12 @@ def _stage_runner(workers: int, corpus: _Corpus):
         yield _InProcess(corpus)
         return
     context = multiprocessing.get_context("fork")  # the workers inherit ``corpus``: it is not pickled
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(corpus,)) as pool:
-        yield _ProcessPool(pool, workers)
+    gc.freeze()  # the collector leaves the inherited objects alone: it would write to them, copying every page
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(corpus,)) as pool:
+            yield _ProcessPool(pool, workers)
+    finally:
+        gc.unfreeze()
 
 
 def _die_with_parent() -> None:
