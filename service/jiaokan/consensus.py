@@ -186,7 +186,7 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
     supporters; None when the document's own reading stands. Readings are compared as
     text, so copies whose alignment placed the same deletion differently agree."""
     own = tuple(view.units[start:end])
-    unit_votes = {name: own} | {reading.witness: tuple(reading.units[start - reading.start:end - reading.start]) for reading in voters}
+    unit_votes = {name: own} | {reading.witness: reading.units[start - reading.start:end - reading.start] for reading in voters}
     votes = {voter: "".join(units) for voter, units in unit_votes.items()}
     weights = {voter: vote_weights[voter] for voter in votes}
     candidates = _candidates(own, unit_votes, weights)
@@ -561,6 +561,9 @@ def _comparable_by_words(first: str, second: str) -> bool:
 
 def _forms_domain_term(text: str, start: int, end: int, resources: Resources) -> bool:
     """A domain term in ``text`` overlapping ``[start, end)`` (an empty range: spanning that point)."""
+    inside = text[start:end] if end > start else text[max(start - 1, 0):start + 1]
+    if resources.lexicon.characters.isdisjoint(inside):
+        return False  # a term there would hold one of these characters
     for term_start, term_end, _ in resources.lexicon.find(text):
         if (term_start < end and start < term_end) if end > start else term_start < start < term_end:
             return True

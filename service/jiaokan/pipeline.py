@@ -177,6 +177,7 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     """Build every lazily built table now (worker processes then share them)."""
     repair("warm-up", "建档立卡卡脱贫人口，档文。", resources, config, {})
     resources.lexicon.find("")
+    resources.lexicon.characters
     resources.known_reach
     resources.english
     normalise("", config)

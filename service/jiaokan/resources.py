@@ -137,6 +137,11 @@ class Lexicon:
         """Length of the longest term."""
         return max((len(term) for term in self.terms), default=0)
 
+    @cached_property
+    def characters(self) -> frozenset[str]:
+        """Every character some term holds."""
+        return frozenset("".join(self.terms))
+
     def source(self, term: str) -> str:
         """Where ``term`` came from (a file name or "user")."""
         return self.sources.get(term, "user")
