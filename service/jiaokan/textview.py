@@ -21,6 +21,9 @@ _SPECIAL = re.compile(
     r"|(?P<dash>—+|―+|－{2,})"
     r"|(?P<char>[,:;!?()．｡﹐.，])"
 )
+#: the characters a `_SPECIAL` match can start with: regular expressions scan fast for a
+#: character class, slowly for a choice among groups, so matches are looked for where these are
+_SPECIAL_START = re.compile(r"[\s*#_`.．。…⋯—―－,:;!?()｡﹐，]")
 ELLIPSIS = "…"
 DASH = "—"
 #: how a view symbol is written back into text
@@ -45,13 +48,25 @@ def display(symbol_run: str) -> str:
     return "".join(DISPLAY.get(symbol, symbol) for symbol in symbol_run)
 
 
+def _special_matches(text: str):
+    """``_SPECIAL.finditer(text)``, tried only where a match can start."""
+    position = 0
+    while (start := _SPECIAL_START.search(text, position)) is not None:
+        match = _SPECIAL.match(text, start.start())
+        if match is None:
+            position = start.start() + 1
+        else:
+            yield match
+            position = match.end()
+
+
 def build_view(text: str) -> TextView:
     """The content view of ``text``."""
     units: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     cursor = 0
-    for match in _SPECIAL.finditer(text):
+    for match in _special_matches(text):
         if match.start() > cursor:  # plain characters: one unit each, as they are
             units.append(text[cursor:match.start()])
             starts.extend(range(cursor, match.start()))
