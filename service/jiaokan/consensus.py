@@ -196,13 +196,15 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
         # the document's text here is another document's: it has no say in what this passage reads
         totals = {text: _vote_total(text, copies, weights) for text in {own_text, *copies.values()}}
         return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
+    left = _context(view.units, start - CONTEXT, start)
+    right = _context(view.units, end, end + CONTEXT)
+    if _outvotes_every_reading(own_text, votes, weights, left, right, resources):
+        return None
     votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
     refined = _refine(max(sorted(candidates), key=votes_for.__getitem__), votes, weights)
     if refined not in candidates:
         candidates[refined] = _as_units(refined, candidates)
         votes_for[refined] = _vote_total(refined, votes, weights)
-    left = _context(view.units, start - CONTEXT, start)
-    right = _context(view.units, end, end + CONTEXT)
     if _readings_can_combine(list(candidates)):
         merged = _merged_reading(votes, weights, left, right, resources)
         if merged not in candidates:
@@ -229,6 +231,26 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
         return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
     supporters = [voter for voter, text in votes.items() if text == winner]
     return candidates[winner], round(confidence, 4), rule, supporters
+
+
+def _outvotes_every_reading(own_text: str, votes: Mapping[str, str], weights: Mapping[str, float], left: str, right: str, resources: Resources) -> bool:
+    """`_own_reading_holds` for every reading the candidates could be, checked before they
+    are built (most windows of a passage with several copies: the others outvote one copy's
+    misreading). Any reading other than the document's own costs each copy that agrees with
+    it at least one error, and gains at most what each other copy's error costs now; to that
+    is added the most the word model and the lexical evidence could give (a domain term only
+    if the lexicon holds a character of some reading, a 、 only if some copy reads one)."""
+    agreeing = sum(weights[voter] for voter, text in votes.items() if text == own_text)
+    gain = sum(weights[voter] * OSA.distance(own_text, text) for voter, text in votes.items() if text != own_text)
+    bound = gain - agreeing + WORD_SCORE_CAP + ERROR_TYPE_PRIOR
+    readings = set(votes.values())
+    if any("、" in text for text in readings):
+        bound += ENUMERATION_COMMA_PRIOR * own_text.count("，")
+    if any(_LATIN_WORD.search(text) for text in readings):
+        bound += WORD_SCORE_CAP  # the English score's cap
+    if not resources.lexicon.characters.isdisjoint("".join(readings) + "、" + left[-1:] + right[:1]):
+        bound += DOMAIN_TERM_BONUS
+    return bound < -1e-6
 
 
 def _own_reading_holds(scored, own_text: str, votes_for: Mapping[str, float], left: str, right: str, resources: Resources) -> bool:
