@@ -189,17 +189,17 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
     unit_votes = {name: own} | {reading.witness: reading.units[start - reading.start:end - reading.start] for reading in voters}
     votes = {voter: "".join(units) for voter, units in unit_votes.items()}
     weights = {voter: vote_weights[voter] for voter in votes}
-    candidates = _candidates(own, unit_votes, weights)
     own_text = "".join(own)
     copies = {voter: text for voter, text in votes.items() if voter != name}
     if found_in and all(_is_block(text, own_text) for text in copies.values()):
         # the document's text here is another document's: it has no say in what this passage reads
         totals = {text: _vote_total(text, copies, weights) for text in {own_text, *copies.values()}}
-        return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
+        return _decide_block(name, view, start, end, votes, weights, totals, _candidates(own, unit_votes, weights), resources, found_in)
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
     if _outvotes_every_reading(own_text, votes, weights, left, right, resources):
         return None
+    candidates = _candidates(own, unit_votes, weights)
     votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
     refined = _refine(max(sorted(candidates), key=votes_for.__getitem__), votes, weights)
     if refined not in candidates:
