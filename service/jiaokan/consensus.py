@@ -243,6 +243,8 @@ def _outvotes_every_reading(own_text: str, votes: Mapping[str, str], weights: Ma
     agreeing = sum(weights[voter] for voter, text in votes.items() if text == own_text)
     gain = sum(weights[voter] * OSA.distance(own_text, text) for voter, text in votes.items() if text != own_text)
     bound = gain - agreeing + WORD_SCORE_CAP + ERROR_TYPE_PRIOR
+    if bound >= -1e-6:
+        return False  # (the evidence below only adds to it)
     readings = set(votes.values())
     if any("、" in text for text in readings):
         bound += ENUMERATION_COMMA_PRIOR * own_text.count("，")
