@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -36,9 +38,7 @@ def align(document_units: str, witness_units: str) -> tuple[list[str], int]:
 def align_with_differences(document_units: str, witness_units: str) -> tuple[list[str], int, list[int]]:
     """`align`, plus the offsets of the units the witness reads otherwise (from the opcodes,
     so finding disputes costs the number of differences, not the length)."""
-    from rapidfuzz.distance import Levenshtein  # lazy: keeps `import jiaokan` light
-
-    readings = [""] * len(document_units)
+    readings = list(document_units)  # where the copies agree, the witness reads the document's units
     matches = 0
     leading = ""
     differences: list[int] = []
@@ -47,7 +47,6 @@ def align_with_differences(document_units: str, witness_units: str) -> tuple[lis
     hint = max(8, max(len(document_units), len(witness_units)) // 16)
     for tag, document_start, document_end, witness_start, witness_end in Levenshtein.opcodes(document_units, witness_units, score_hint=hint):
         if tag == "equal":
-            readings[document_start:document_end] = witness_units[witness_start:witness_end]
             matches += document_end - document_start
         elif tag == "replace":
             _distribute(readings, document_start, document_end, witness_units[witness_start:witness_end])
@@ -59,7 +58,8 @@ def align_with_differences(document_units: str, witness_units: str) -> tuple[lis
             else:
                 readings[document_start - 1] += extra
             differences.append(max(document_start - 1, 0))
-        else:  # "delete": the witness reads nothing for these units ("" already)
+        else:  # "delete": the witness reads nothing for these units
+            readings[document_start:document_end] = [""] * (document_end - document_start)
             differences.extend(range(document_start, document_end))
     if leading and readings:
         readings[0] = leading + readings[0]
