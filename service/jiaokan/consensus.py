@@ -114,9 +114,8 @@ def collate(
     collation = Collation()
     if not readings or not view.units:
         return collation
-    disputed = _disputed_positions(view.units, readings)
     weights = VoteWeights(reliability)
-    for start, end in _windows(disputed):
+    for start, end in _windows(_disputed_positions(readings)):
         elsewhere = _sharing_only_the_window(readings, start, end)
         voters = [reading for reading in readings if reading.start <= start and end <= reading.end and reading not in elsewhere]
         if not voters:
@@ -141,29 +140,20 @@ def collate(
     return collation
 
 
-def _disputed_positions(units: str, readings: Sequence[Reading]) -> list[bool]:
-    """Which units some witness reads otherwise."""
-    disputed = [False] * len(units)
-    for reading in readings:
-        for offset in reading.differences:
-            disputed[reading.start + offset] = True
-    return disputed
+def _disputed_positions(readings: Sequence[Reading]) -> list[int]:
+    """The units some witness reads otherwise, in order."""
+    return sorted({reading.start + offset for reading in readings for offset in reading.differences})
 
 
-def _windows(disputed: list[bool]) -> list[tuple[int, int]]:
-    """Runs of disputed positions; runs at most `JOIN_GAP` apart are one window (a swap
-    aligns as an insertion and a deletion with an agreeing unit between)."""
+def _windows(disputed: Sequence[int]) -> list[tuple[int, int]]:
+    """Runs of the ``disputed`` positions (sorted); runs at most `JOIN_GAP` apart are one
+    window (a swap aligns as an insertion and a deletion with an agreeing unit between)."""
     windows: list[tuple[int, int]] = []
-    start = None
-    for position, flag in enumerate(disputed + [False]):
-        if flag and start is None:
-            start = position
-        elif not flag and start is not None:
-            if windows and start - windows[-1][1] <= JOIN_GAP:
-                windows[-1] = (windows[-1][0], position)
-            else:
-                windows.append((start, position))
-            start = None
+    for position in disputed:
+        if windows and position - windows[-1][1] <= JOIN_GAP:
+            windows[-1] = (windows[-1][0], position + 1)
+        else:
+            windows.append((position, position + 1))
     return windows
 
 
