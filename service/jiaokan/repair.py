@@ -98,95 +98,99 @@ def drop_repeated_sentence(text: str) -> list[Edit]:
 
 # ---------------------------------------------------------------- doubled characters
 
+#: Chinese numerals repeat in numbers (一零零, 二二): never a doubling to remove
+NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两")
+#: removing a spurious copy must raise the stretch's log-probability by this much (a copy
+#: standing alone costs at least the log-probability of 的, about 4.6)
+DOUBLING_MARGIN = 4.0
+#: when each copy sits in a word of its own but one word spans the repaired stretch
+#: (中小|小学 -> 中小学), the gain must be larger: 外交部|部长 -> 外交部长 gains 3.6
+BRIDGING_MARGIN = 6.0
+#: confidence of a removal at the margin; a larger gain adds a little
+DOUBLING_CONFIDENCE = 0.9
+
+
 def remove_doubled_character(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
-    """建档立卡卡 -> 建档立卡, but never 缓缓, 实实在在, 一批批, or 务会|会议 across a word boundary."""
+    """程序序, 坐坐标, 的的 -> 程序, 坐标, 的: one copy of a doubled character stands alone in
+    the best segmentation of its stretch, and the stretch reads much better without it.
+    Never 缓缓, 实实在在 (one word holds both copies), 部|部长 (each copy in a word of its
+    own), 一批批 or 一零零."""
     units = view.units
     edits = []
     for match in _DOUBLED.finditer(units):
         index = match.start() + 1
         if settled and settled[index]:
             continue
-        if _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
+        if units[index] in NUMERALS or _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
             continue
-        bridging = _bridging_word(units, index, resources)
-        if _reduplication_is_word(units, index, resources, bridging):
+        evidence = _doubling_evidence(units, index, resources)
+        if evidence is None:
             continue
-        if _second_copy_starts_word(units, index, resources) and not bridging:
-            continue  # 部|部长, 务会|会议: a word boundary, not a doubling
-        confidence = _doubling_confidence(units, index, resources)
-        if confidence is None:
-            continue
+        gain, context = evidence
+        confidence = min(0.97, DOUBLING_CONFIDENCE + (gain - DOUBLING_MARGIN) / 100)
         start, end = view.starts[index], view.ends[index]
-        edits.append(_edit(view.original, start, end, "", "remove_doubled_character", confidence, context=units[max(0, index - CONTEXT):index + CONTEXT + 1]))
+        edits.append(_edit(view.original, start, end, "", "remove_doubled_character", confidence, context=context, gain=round(gain, 2)))
     return edits
 
 
-#: a two-character reduplication (缓缓, 声声) this frequent is a word, unless removing a copy forms one
-REDUPLICATION_FREQUENCY = 50
+def _doubling_evidence(units: str, index: int, resources: Resources) -> tuple[float, str] | None:
+    """(gain, segmented stretch) when the doubling at ``index`` (a copy of ``index - 1``) is
+    spurious: in the best segmentation of the Han stretch around it one copy is a word of
+    its own, and dropping a copy gains at least `DOUBLING_MARGIN`; else None."""
+    start, end = _han_stretch(units, index - 1, index + 1)
+    score, words = resources.words.segment(units[start:end])
+    repaired_score, repaired_words = resources.words.segment(units[start:index] + units[index + 1:end])
+    gain = repaired_score - score
+    first_alone, second_alone = _stands_alone_in(words, index - 1 - start), _stands_alone_in(words, index - start)
+    if first_alone and not second_alone and start == index - 2 and len(words[0]) == 1:
+        return None  # )务会|会议: a lone character after a mark and the first copy may be an abbreviation
+    if first_alone or second_alone:
+        margin = DOUBLING_MARGIN
+    elif _spans_both_neighbours(repaired_words, index - 1 - start):
+        margin = BRIDGING_MARGIN  # 中小|小学 -> 中小学; but 外交部|部长 -> 外交部长 gains too
+    else:
+        return None
+    if gain < margin:
+        return None
+    return gain, "/".join(words)
 
 
-def _reduplication_is_word(units: str, index: int, resources: Resources, bridging: bool) -> bool:
-    """Whether a known word contains both copies: one of three or more characters
-    (实实在在), or a frequent pair (缓缓, 声声) where no word bridges the gap without it."""
-    longest, reach = resources.longest_known, resources.known_reach
-    for start in range(max(0, index - longest + 1), index):
-        for end in range(index + 1, min(len(units), start + reach.get(units[start], 1)) + 1):  # no known word is longer
-            word = units[start:end]
-            if end - start >= 3 and resources.is_known_word(word):
-                return True
-            if end - start == 2 and not bridging and (word in resources.lexicon or resources.words.frequency(word) >= REDUPLICATION_FREQUENCY):
-                return True
+def _han_stretch(units: str, first: int, last: int) -> tuple[int, int]:
+    """``[first, last)`` widened by up to `CONTEXT` Han characters on each side (a mark or a
+    Latin letter ends a stretch: no word crosses it)."""
+    start = first
+    while start > max(0, first - CONTEXT) and HAN_PATTERN.match(units[start - 1]):
+        start -= 1
+    end = last
+    while end < min(len(units), last + CONTEXT) and HAN_PATTERN.match(units[end]):
+        end += 1
+    return start, end
+
+
+def _stands_alone_in(words: list[str], position: int) -> bool:
+    """Whether the character at ``position`` of the segmented text is a word by itself."""
+    offset = 0
+    for word in words:
+        if offset == position:
+            return len(word) == 1
+        if offset > position:
+            return False
+        offset += len(word)
     return False
 
 
-def _second_copy_starts_word(units: str, index: int, resources: Resources) -> bool:
-    reach = min(resources.words.longest, resources.known_reach.get(units[index], 1))
-    return any(resources.is_known_word(units[index:end]) for end in range(index + 2, min(len(units), index + reach) + 1))
-
-
-def _bridging_word(units: str, index: int, resources: Resources) -> bool:
-    """Whether, without the second copy, one known word spans both neighbours (中小|小学 -> 中小学)."""
-    longest, reach = resources.words.longest, resources.known_reach
-    low = max(0, index - longest)
-    repaired = units[low:index] + units[index + 1:index + 1 + longest]  # the stretch a word could span, without the copy
-    size = len(units) - 1 - low  # the whole repaired text's length, counted from ``low``
-    return any(
-        resources.is_known_word(repaired[start:end])
-        for start in range(max(0, index - longest + 1) - low, index - 1 - low)
-        for end in range(index + 1 - low, min(size, start + min(longest, reach.get(repaired[start], 1))) + 1)
-    )
-
-
-def _doubling_confidence(units: str, index: int, resources: Resources) -> float | None:
-    """Confidence that one copy is spurious: after removing it, the character and both its
-    neighbours sit inside words, and the text reads better."""
-    left = units[max(0, index - 1 - CONTEXT):index]
-    right = units[index + 1:index + 1 + CONTEXT]
-    if not left[:-1] or not right or not _all_han(left + right):
-        return None
-    repaired = left + right
-    _, words = resources.words.segment(repaired)
-    junction = len(left) - 1
-    if not all(_inside_word(words, position) for position in (junction - 1, junction, junction + 1)):
-        return None
-    gain = resources.words.segmentation_score(repaired) - resources.words.segmentation_score(left + units[index] + right)
-    if gain <= 0:
-        return None
-    return min(0.97, 0.85 + gain / 100)
+def _spans_both_neighbours(words: list[str], position: int) -> bool:
+    """Whether one word of the segmented text holds ``position`` and the characters either side of it."""
+    offset = 0
+    for word in words:
+        if offset < position < offset + len(word) - 1:
+            return True
+        offset += len(word)
+    return False
 
 
 def _all_han(text: str) -> bool:
     return all(HAN_PATTERN.match(character) for character in text)
-
-
-def _inside_word(words: list[str], position: int) -> bool:
-    """Whether ``position`` of the segmented text falls in a word of two or more characters."""
-    offset = 0
-    for word in words:
-        if offset <= position < offset + len(word):
-            return len(word) >= 2
-        offset += len(word)
-    return True  # beyond the context: not our concern
 
 
 # ---------------------------------------------------------------- swapped characters
