@@ -32,3 +32,20 @@ def test_a_doubled_character_that_stands_alone_is_removed(noisy, right):
 ])
 def test_a_doubling_that_words_explain_is_left(sentence):
     assert [edit for edit in content_edits(sentence) if edit[2] == "remove_doubled_character"] == []
+
+
+@pytest.mark.parametrize("noisy, right", [
+    ("请先选择数据区域，然后点击确定。".replace("择数", "数择"), "请先选择数据区域，然后点击确定。"),  # 数择: no frequent word 择数
+    ("它会自动创建一个新文件。".replace("建一", "一建"), "它会自动创建一个新文件。"),  # of 创一 and 一建, the better swap
+])
+def test_swapped_neighbours_are_put_back(noisy, right):
+    assert correct_text(noisy).text == right
+
+
+@pytest.mark.parametrize("sentence", [
+    "绘制不受45度角限制的多边形。",  # a number and its unit: 度角 is no misread 角度
+    "X轴主网格处于隐藏状态。",        # a run that starts after a Latin letter
+    "然后按向左或向右方向键。",
+])
+def test_a_swap_the_text_does_not_need_is_left(sentence):
+    assert [edit for edit in content_edits(sentence) if edit[2] == "fix_swapped_characters"] == []

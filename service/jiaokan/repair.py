@@ -203,9 +203,21 @@ SWAP_FREQUENCY_RATIO = 50
 SWAP_MARGIN = 6.0
 
 
+#: a swap no frequent word predicts (选数择据 -> 选择数据) must read this much better
+LONE_SWAP_MARGIN = 8.0
+
+
 def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
-    """档文 -> 文档: two neighbours that form no word, where the pair in the other order is a
-    frequent word and neither character belongs to a word with its outer neighbour."""
+    """档文 -> 文档, 选数择据 -> 选择数据: two neighbours read in the wrong order (see
+    `_swaps_into_frequent_words` and `_swaps_of_lone_characters`); where two candidates
+    overlap, the one that reads better wins."""
+    edits = _swaps_into_frequent_words(view, resources, settled) + _swaps_of_lone_characters(view, resources, settled)
+    return resolve_overlaps(edits, lambda edit: -edit.evidence["gain"])
+
+
+def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: bytes | None) -> list[Edit]:
+    """Two neighbours that form no word, where the pair in the other order is a frequent
+    word and neither character belongs to a word with its outer neighbour."""
     units = view.units
     words = resources.words
     edits = []
@@ -213,6 +225,8 @@ def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes 
     for index, _, swapped in _swap_index(resources).find(units):
         if index < next_free or (settled and settled[index] and settled[index + 1]):
             continue
+        if _touches_latin(units, index, index + 2):
+            continue  # 45度角: a number and its unit, not a misread 角度
         if not _stands_alone(units, index, index + 2) and not _in_word_outside(units, index, index + 2, resources):
             pair = units[index:index + 2]
             left = units[max(0, index - CONTEXT):index]
@@ -224,6 +238,69 @@ def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes 
                 edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, gain=round(gain, 2)))
                 next_free = index + 2
     return edits
+
+
+def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: bytes | None) -> list[Edit]:
+    """Two neighbours, one of them a word by itself in the best segmentation of its Han
+    stretch, that both land inside words once swapped, where the stretch then reads much
+    better (`LONE_SWAP_MARGIN`). Of overlapping candidates the best is kept (创一建个:
+    一建, not 创一)."""
+    units = view.units
+    candidates = []
+    for run_start, run_end in _han_runs(units):
+        if run_end - run_start < 2 or _touches_latin(units, run_start, run_end):
+            continue
+        lone = _lone_positions(units, run_start, run_end, resources)
+        for index in range(run_start, run_end - 1):
+            if (index in lone or index + 1 in lone) and not (settled and settled[index] and settled[index + 1]):
+                gain = _lone_swap_gain(units, index, run_start, run_end, resources)
+                if gain is not None and gain >= LONE_SWAP_MARGIN:
+                    candidates.append((gain, index))
+    edits = []
+    taken: set[int] = set()
+    for gain, index in sorted(candidates, key=lambda candidate: (-candidate[0], candidate[1])):
+        start, end = view.starts[index], view.ends[index + 1]
+        if index in taken or index + 1 in taken or end - start != 2:  # nothing between them in the original
+            continue
+        taken.update((index, index + 1))
+        swapped = units[index + 1] + units[index]
+        confidence = min(0.95, 0.9 + (gain - LONE_SWAP_MARGIN) / 100)
+        edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, swapped=swapped, gain=round(gain, 2)))
+    return edits
+
+
+def _han_runs(units: str):
+    """(start, end) of every run of Han characters."""
+    for match in re.finditer(f"{HAN}+", units):
+        yield match.start(), match.end()
+
+
+def _touches_latin(units: str, start: int, end: int) -> bool:
+    """Whether a Latin letter or a digit sits right before or after ``[start, end)`` (X轴, 3D
+    打印: such a run's edge may belong to a word the dictionary does not know)."""
+    return any(0 <= position < len(units) and units[position].isascii() and units[position].isalnum() for position in (start - 1, end))
+
+
+def _lone_positions(units: str, start: int, end: int, resources: Resources) -> set[int]:
+    """Positions in ``[start, end)`` that are words by themselves in its best segmentation."""
+    _, words = resources.words.segment(units[start:end])
+    lone, offset = set(), start
+    for word in words:
+        if len(word) == 1:
+            lone.add(offset)
+        offset += len(word)
+    return lone
+
+
+def _lone_swap_gain(units: str, index: int, run_start: int, run_end: int, resources: Resources) -> float | None:
+    """How much better the stretch around ``index`` reads with ``index`` and ``index + 1``
+    swapped, or None when a swapped character would still be a word by itself."""
+    start, end = max(run_start, index - CONTEXT), min(run_end, index + 2 + CONTEXT)
+    swapped = units[start:index] + units[index + 1] + units[index] + units[index + 2:end]
+    score, words = resources.words.segment(swapped)
+    if _stands_alone_in(words, index - start) or _stands_alone_in(words, index + 1 - start):
+        return None
+    return score - resources.words.segmentation_score(units[start:end])
 
 
 @lru_cache(maxsize=2)
