@@ -241,8 +241,8 @@ def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: by
 
 
 def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: bytes | None) -> list[Edit]:
-    """Two neighbours, one of them a word by itself in the best segmentation of its Han
-    stretch, that both land inside words once swapped, where the stretch then reads much
+    """Two neighbours, one of them a word by itself in the best segmentation of the Han
+    stretch around them, that both land inside words once swapped, where the stretch then reads much
     better (`LONE_SWAP_MARGIN`). Of overlapping candidates the best is kept (创一建个:
     一建, not 创一)."""
     units = view.units
@@ -250,9 +250,8 @@ def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: byt
     for run_start, run_end in _han_runs(units):
         if run_end - run_start < 2 or _touches_latin(units, run_start, run_end):
             continue
-        lone = _lone_positions(units, run_start, run_end, resources)
         for index in range(run_start, run_end - 1):
-            if (index in lone or index + 1 in lone) and not (settled and settled[index] and settled[index + 1]):
+            if _swap_forms_pairs(units, index, run_start, run_end, resources) and not (settled and settled[index] and settled[index + 1]):
                 gain = _lone_swap_gain(units, index, run_start, run_end, resources)
                 if gain is not None and gain >= LONE_SWAP_MARGIN:
                     candidates.append((gain, index))
@@ -281,26 +280,34 @@ def _touches_latin(units: str, start: int, end: int) -> bool:
     return any(0 <= position < len(units) and units[position].isascii() and units[position].isalnum() for position in (start - 1, end))
 
 
-def _lone_positions(units: str, start: int, end: int, resources: Resources) -> set[int]:
-    """Positions in ``[start, end)`` that are words by themselves in its best segmentation."""
-    _, words = resources.words.segment(units[start:end])
-    lone, offset = set(), start
-    for word in words:
-        if len(word) == 1:
-            lone.add(offset)
-        offset += len(word)
-    return lone
+def _swap_forms_pairs(units: str, index: int, run_start: int, run_end: int, resources: Resources) -> bool:
+    """A quick test before scoring: as read, one of ``index`` and ``index + 1`` forms no
+    two-character word with a neighbour, and once they are swapped each does (选数择据:
+    数 and 择 form none; 选择, 数据 once swapped)."""
+    before = units[index - 1] if index > run_start else ""
+    after = units[index + 2] if index + 2 < run_end else ""
+    first, second = units[index], units[index + 1]
+    if resources.is_known_word(first + second):
+        return False
+    if (before and resources.is_known_word(before + first)) and (after and resources.is_known_word(second + after)):
+        return False
+    reversed_is_word = resources.is_known_word(second + first)
+    return (reversed_is_word or bool(before and resources.is_known_word(before + second))) and \
+        (reversed_is_word or bool(after and resources.is_known_word(first + after)))
 
 
 def _lone_swap_gain(units: str, index: int, run_start: int, run_end: int, resources: Resources) -> float | None:
     """How much better the stretch around ``index`` reads with ``index`` and ``index + 1``
-    swapped, or None when a swapped character would still be a word by itself."""
+    swapped, or None unless one of them is a word by itself as read and neither is once swapped."""
     start, end = max(run_start, index - CONTEXT), min(run_end, index + 2 + CONTEXT)
-    swapped = units[start:index] + units[index + 1] + units[index] + units[index + 2:end]
-    score, words = resources.words.segment(swapped)
-    if _stands_alone_in(words, index - start) or _stands_alone_in(words, index + 1 - start):
+    score, words = resources.words.segment(units[start:end])
+    if not _stands_alone_in(words, index - start) and not _stands_alone_in(words, index + 1 - start):
         return None
-    return score - resources.words.segmentation_score(units[start:end])
+    swapped = units[start:index] + units[index + 1] + units[index] + units[index + 2:end]
+    swapped_score, swapped_words = resources.words.segment(swapped)
+    if _stands_alone_in(swapped_words, index - start) or _stands_alone_in(swapped_words, index + 1 - start):
+        return None
+    return swapped_score - score
 
 
 @lru_cache(maxsize=2)
