@@ -49,3 +49,34 @@ def test_swapped_neighbours_are_put_back(noisy, right):
 ])
 def test_a_swap_the_text_does_not_need_is_left(sentence):
     assert [edit for edit in content_edits(sentence) if edit[2] == "fix_swapped_characters"] == []
+
+
+def test_a_word_the_document_prints_elsewhere_fixes_its_look_alike():
+    """人住 -> 入住: the word list alone gains too little (入住 is rare there), but the page
+    prints 入住 elsewhere, and 人/入 differ by a stroke."""
+    noisy = "鼓励务工人员、青年人才等入住。兴趣社团……人住快三年了，我认识了很多朋友。"
+    correction = correct_text(noisy)
+    assert correction.text == noisy.replace("人住快", "入住快")
+    (edit,) = [edit for edit in correction.edits if edit.kind != "normalisation"]
+    assert edit.rule == "fix_lookalike" and edit.evidence["document_bonus"] > 0
+
+
+def test_without_the_document_s_word_a_weak_look_alike_is_left():
+    assert content_edits("兴趣社团……人住快三年了，我认识了很多朋友。") == []
+
+
+def test_a_look_alike_fix_more_often_wrong_than_right_is_not_even_proposed():
+    """值 is a frequent word by itself: 值是 -> 但是 would be a false alarm on clean text."""
+    assert [edit for edit in content_edits("该笔贷款的现金值是多少？") if edit[2] == "fix_lookalike"] == []
+
+
+def test_a_swap_the_page_prints_again_is_left():
+    """A pair printed the same way twice is what the text means (OCR seldom repeats a
+    misreading); once, it is put back (see above)."""
+    sentence = "请先选数择据区域。也可以选数择据列表。"
+    assert [edit for edit in content_edits(sentence) if edit[2] == "fix_swapped_characters"] == []
+
+
+def test_a_swap_into_a_rare_word_is_left():
+    """普惠 (inclusive) is missing from the word list, and 惠普 is too rare there to trust."""
+    assert [edit for edit in content_edits("开展普惠算力行动。") if edit[2] == "fix_swapped_characters"] == []

@@ -34,6 +34,16 @@ LOOKALIKE_SIMILARITY = 0.65
 #: (卡点, 唐凤宇: common characters in words the dictionary lacks are not)
 RARE_CHARACTER_FREQUENCY = 1000
 RARE_CHARACTER_BONUS = 0.05
+#: and a character that is a frequent word by itself (值, 会, 或, 上) less likely: this much
+#: less confidence per tenfold frequency above `RARE_CHARACTER_FREQUENCY`
+FREQUENT_CHARACTER_PENALTY = 0.04
+#: glyphs this alike differ by a stroke or a dot (人/入 0.931, 己/已 0.959, 土/士 0.977)
+NEAR_IDENTICAL_SIMILARITY = 0.9
+#: a fix towards a word the document itself prints elsewhere is likelier right
+DOCUMENT_CONFIDENCE_BONUS = 0.05
+#: look-alike fixes less confident than this are not even proposed: on noisy pages more of
+#: them were wrong than right, and on clean text every one is a false alarm
+LOOKALIKE_MINIMUM_CONFIDENCE = 0.85
 #: a look-alike fix must raise the local segmentation log-probability by this much
 LOOKALIKE_MARGIN = 4.0
 #: characters of context either side for local word scoring
@@ -261,11 +271,20 @@ def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: byt
         start, end = view.starts[index], view.ends[index + 1]
         if index in taken or index + 1 in taken or end - start != 2:  # nothing between them in the original
             continue
+        if _read_again_nearby(units, index, units[index:index + 2]):
+            continue  # 普惠 three times on a page: a word the dictionary lacks, not a misreading
         taken.update((index, index + 1))
         swapped = units[index + 1] + units[index]
         confidence = min(0.95, 0.9 + (gain - LONE_SWAP_MARGIN) / 100)
         edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, swapped=swapped, gain=round(gain, 2)))
     return edits
+
+
+def _read_again_nearby(units: str, start: int, found: str) -> bool:
+    """Whether ``found`` occurs again within `DOCUMENT_WINDOW` characters: OCR noise seldom
+    repeats the same misreading, so a string the text prints twice is what it means."""
+    low, high = max(0, start - DOCUMENT_WINDOW), min(len(units), start + DOCUMENT_WINDOW)
+    return units.count(found, low, high) >= 2
 
 
 def _han_runs(units: str):
@@ -287,13 +306,18 @@ def _swap_forms_pairs(units: str, index: int, run_start: int, run_end: int, reso
     before = units[index - 1] if index > run_start else ""
     after = units[index + 2] if index + 2 < run_end else ""
     first, second = units[index], units[index + 1]
-    if resources.is_known_word(first + second):
-        return False
+    if resources.is_known_word(first + second) or _rare_word(second + first, resources):
+        return False  # a word as read; or swapped, a word too rare to trust (普惠 -> 惠普)
     if (before and resources.is_known_word(before + first)) and (after and resources.is_known_word(second + after)):
         return False
     reversed_is_word = resources.is_known_word(second + first)
     return (reversed_is_word or bool(before and resources.is_known_word(before + second))) and \
         (reversed_is_word or bool(after and resources.is_known_word(first + after)))
+
+
+def _rare_word(text: str, resources: Resources) -> bool:
+    """A dictionary word less frequent than `SWAP_WORD_FREQUENCY` (and no domain term)."""
+    return text not in resources.lexicon and 0 < resources.words.frequency(text) < SWAP_WORD_FREQUENCY
 
 
 def _lone_swap_gain(units: str, index: int, run_start: int, run_end: int, resources: Resources) -> float | None:
@@ -446,24 +470,60 @@ def fix_lookalike(view: TextView, resources: Resources, settled: bytes | None = 
     a neighbour, where the whole stretch then reads much better (人住 -> 入住)."""
     units = view.units
     edits = []
-    for start, found, word in sorted(_word_variant_index(resources).find(units), key=lambda match: (len(match[1]), match[0])):
+    matches = set(_word_variant_index(resources).find(units)) | set(_document_word_variants(units, resources))
+    for start, found, word in sorted(matches, key=lambda match: (len(match[1]), match[0], match[2])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])
         index = start + position
         if settled and settled[index]:
             continue
         similarity = resources.lookalikes.similarity(found[position], word[position])
         gain = _lookalike_gain(units, index, word[position], resources)
+        if gain == -math.inf:
+            continue
+        document_bonus = _document_word_bonus(units, start, word, resources)
+        gain += document_bonus
         if gain < LOOKALIKE_MARGIN:
             continue
-        rarity = RARE_CHARACTER_BONUS if resources.words.frequency(found[position]) < RARE_CHARACTER_FREQUENCY else 0.0
-        confidence = min(0.95, 0.45 + similarity * 0.3 + gain / 40 + rarity)
+        confidence = min(0.95, 0.45 + similarity * 0.3 + gain / 40 + _misreading_prior(found[position], similarity, resources)
+                         + (DOCUMENT_CONFIDENCE_BONUS if document_bonus else 0.0))
+        if confidence < LOOKALIKE_MINIMUM_CONFIDENCE:
+            continue
         evidence = {"word": word, "lookalike_similarity": similarity, "gain": round(gain, 2)}
+        if document_bonus:
+            evidence["document_bonus"] = round(document_bonus, 2)
         name = _person_name_around(units, index)
         if name is not None:  # 主任唐凤宇说: a given name's character, not a misread word (宇说 -> 学说)
             confidence = min(confidence, NAME_CONFIDENCE)
             evidence["person_name"] = name
         edits.append(_edit(view.original, view.starts[index], view.ends[index], word[position], "fix_lookalike", confidence, **evidence))
     return edits
+
+
+#: two-character words the text prints are searched for misread elsewhere in it from this
+#: frequency on (rarer entries of the word list are mostly names and fragments)
+DOCUMENT_WORD_FREQUENCY = 20
+
+
+def _document_word_variants(units: str, resources: Resources) -> list[tuple[int, str, str]]:
+    """(start, misreading, word) for the two-character words this text prints that are too
+    rare for the word-variant table (入住), where the text also has a non-word one look-alike
+    away from one (人住): what the document itself says is a word it uses."""
+    pairs: dict[str, list[int]] = {}
+    for run_start, run_end in _han_runs(units):
+        for index in range(run_start, run_end - 1):
+            pairs.setdefault(units[index:index + 2], []).append(index)
+    floor = WORD_FREQUENCY_FLOOR[2]
+    matches = []
+    for word in pairs:
+        frequency = resources.words.frequency(word)
+        if not DOCUMENT_WORD_FREQUENCY <= frequency < floor:
+            continue
+        for position, character in enumerate(word):
+            for lookalike, similarity in resources.lookalikes.of(character).items():
+                variant = word[:position] + lookalike + word[position + 1:]
+                if similarity >= LOOKALIKE_SIMILARITY and variant in pairs and not resources.is_known_word(variant):
+                    matches.extend((start, variant, word) for start in pairs[variant])
+    return matches
 
 
 #: what comes right before a person's name in news text (a title or role)
@@ -532,6 +592,36 @@ def _is_simplified(character: str) -> bool:
     from jiaokan.normalise import simplified
 
     return simplified(character) == character
+
+
+#: characters either side of a fix in which the document's own use of a word is counted
+DOCUMENT_WINDOW = 5000
+#: the document's use of a word adds at most this much to a fix's gain
+DOCUMENT_BONUS_CAP = 8.0
+
+
+def _misreading_prior(character: str, similarity: float, resources: Resources) -> float:
+    """Confidence added for a rare misread character or one whose glyph is all but identical
+    to the fix's (人/入, 己/已, 未/末, 土/士: OCR confuses them whatever their frequency),
+    taken off for a frequent one."""
+    frequency = resources.words.frequency(character)
+    if frequency < RARE_CHARACTER_FREQUENCY or similarity >= NEAR_IDENTICAL_SIMILARITY:
+        return RARE_CHARACTER_BONUS
+    return -FREQUENT_CHARACTER_PENALTY * math.log10(frequency / RARE_CHARACTER_FREQUENCY)
+
+
+def _document_word_bonus(units: str, start: int, word: str, resources: Resources) -> float:
+    """How much likelier ``word`` is in this document than in general, as a log ratio (a
+    cache language model): 入住 is rare in the word list, but a page about housing that
+    prints 入住 elsewhere makes 人住 -> 入住 likely. 0 when the nearby text never has it or
+    uses it no more than the word list would predict (但是, 成)."""
+    occurrences = units.count(word, max(0, start - DOCUMENT_WINDOW), start + DOCUMENT_WINDOW)
+    frequency = resources.words.frequency(word)
+    if not occurrences or not frequency:
+        return 0.0
+    # per a whole window's characters even when the text is shorter: a short text's one use is weak evidence
+    ratio = (occurrences / (2 * DOCUMENT_WINDOW)) / (frequency / resources.words.total)
+    return min(DOCUMENT_BONUS_CAP, max(0.0, math.log(ratio)))
 
 
 def _lookalike_gain(units: str, index: int, replacement: str, resources: Resources) -> float:
