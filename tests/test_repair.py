@@ -80,3 +80,20 @@ def test_a_swap_the_page_prints_again_is_left():
 def test_a_swap_into_a_rare_word_is_left():
     """普惠 (inclusive) is missing from the word list, and 惠普 is too rare there to trust."""
     assert [edit for edit in content_edits("开展普惠算力行动。") if edit[2] == "fix_swapped_characters"] == []
+
+
+def test_a_doubling_edit_spans_both_copies_so_a_consensus_edit_on_either_wins():
+    """Copies that delete the first 称 of 名称称 and this rule the second would leave 名: the
+    rule's edit covers both copies, so the pipeline's overlap resolution keeps one of them."""
+    from jiaokan.edits import CONSENSUS, Edit, apply_edits, resolve_overlaps
+    from jiaokan.repair import remove_doubled_character
+    from jiaokan.resources import load_resources
+    from jiaokan.textview import build_view
+
+    noisy = "请右击工作表的名称称标签。"
+    (edit,) = remove_doubled_character(build_view(noisy), load_resources())
+    assert (edit.original, edit.replacement) == ("称称", "称")
+    first = noisy.index("称")
+    consensus = Edit(first, first + 1, "称", "", "majority_reading", CONSENSUS, 0.9, {})
+    kept = resolve_overlaps([consensus, edit], lambda candidate: candidate.kind != CONSENSUS)
+    assert apply_edits(noisy, kept) == "请右击工作表的名称标签。"

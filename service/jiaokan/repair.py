@@ -138,8 +138,11 @@ def remove_doubled_character(view: TextView, resources: Resources, settled: byte
             continue
         gain, context = evidence
         confidence = min(0.97, DOUBLING_CONFIDENCE + (gain - DOUBLING_MARGIN) / 100)
-        start, end = view.starts[index], view.ends[index]
-        edits.append(_edit(view.original, start, end, "", "remove_doubled_character", confidence, context=context, gain=round(gain, 2)))
+        # the edit spans both copies, so that it conflicts with a consensus edit on either:
+        # the copies deleting one and this rule the other would leave none
+        start, end = view.starts[index - 1], view.ends[index]
+        kept = view.original[start:view.starts[index]]
+        edits.append(_edit(view.original, start, end, kept, "remove_doubled_character", confidence, context=context, gain=round(gain, 2)))
     return edits
 
 
