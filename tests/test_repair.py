@@ -97,3 +97,11 @@ def test_a_doubling_edit_spans_both_copies_so_a_consensus_edit_on_either_wins():
     consensus = Edit(first, first + 1, "称", "", "majority_reading", CONSENSUS, 0.9, {})
     kept = resolve_overlaps([consensus, edit], lambda candidate: candidate.kind != CONSENSUS)
     assert apply_edits(noisy, kept) == "请右击工作表的名称标签。"
+
+
+@pytest.mark.parametrize("noisy, right", [
+    ("只萝您选择了数据库，就可以开始。", "只要您选择了数据库，就可以开始。"),          # 萝/要 0.614
+    ("单元格的格式取决于该粗体格戎。", "单元格的格式取决于该粗体格式。"),            # 戎/式 0.644
+])
+def test_a_look_alike_from_the_table_s_lower_band_is_fixed_where_the_words_say_so(noisy, right):
+    assert correct_text(noisy).text == right

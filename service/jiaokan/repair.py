@@ -28,8 +28,9 @@ MINIMUM_SIMILARITY = 0.5
 WORD_FREQUENCY_FLOOR = {1: 100_000, 2: 1000, 3: 50, 4: 50}
 #: a character misread for one of the most frequent characters (的 read as 酌) must itself be this rare
 RARE_MISREADING_FREQUENCY = 1000
-#: look-alikes for word variants must be at least this similar (the table's 0.6-0.7 band is doubtful)
-LOOKALIKE_SIMILARITY = 0.65
+#: look-alikes for word variants must be at least this similar: the table's lower edge and
+#: pycorrector's same_stroke pairs (0.6); the doubtful ones the gain and the confidence filter
+LOOKALIKE_SIMILARITY = 0.6
 #: a rare character where a frequent word wants a common one is more likely a misreading
 #: (卡点, 唐凤宇: common characters in words the dictionary lacks are not)
 RARE_CHARACTER_FREQUENCY = 1000
