@@ -264,8 +264,8 @@ def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: byt
     for run_start, run_end in _han_runs(units):
         if run_end - run_start < 2 or _touches_latin(units, run_start, run_end):
             continue
-        for index in range(run_start, run_end - 1):
-            if _swap_forms_pairs(units, index, run_start, run_end, resources) and not (settled and settled[index] and settled[index + 1]):
+        for index in _swaps_forming_pairs(units, run_start, run_end, resources):
+            if not (settled and settled[index] and settled[index + 1]):
                 gain = _lone_swap_gain(units, index, run_start, run_end, resources)
                 if gain is not None and gain >= LONE_SWAP_MARGIN:
                     candidates.append((gain, index))
@@ -303,20 +303,33 @@ def _touches_latin(units: str, start: int, end: int) -> bool:
     return any(0 <= position < len(units) and units[position].isascii() and units[position].isalnum() for position in (start - 1, end))
 
 
-def _swap_forms_pairs(units: str, index: int, run_start: int, run_end: int, resources: Resources) -> bool:
-    """A quick test before scoring: as read, one of ``index`` and ``index + 1`` forms no
-    two-character word with a neighbour, and once they are swapped each does (选数择据:
-    数 and 择 form none; 选择, 数据 once swapped)."""
-    before = units[index - 1] if index > run_start else ""
-    after = units[index + 2] if index + 2 < run_end else ""
-    first, second = units[index], units[index + 1]
-    if resources.is_known_word(first + second) or _rare_word(second + first, resources):
-        return False  # a word as read; or swapped, a word too rare to trust (普惠 -> 惠普)
-    if (before and resources.is_known_word(before + first)) and (after and resources.is_known_word(second + after)):
-        return False
-    reversed_is_word = resources.is_known_word(second + first)
-    return (reversed_is_word or bool(before and resources.is_known_word(before + second))) and \
-        (reversed_is_word or bool(after and resources.is_known_word(first + after)))
+def _swaps_forming_pairs(units: str, run_start: int, run_end: int, resources: Resources) -> list[int]:
+    """A quick test before scoring, for each ``index`` of a Han run: as read, one of ``index``
+    and ``index + 1`` forms no two-character word with a neighbour, and once they are swapped
+    each does (选数择据: 数 and 择 form none; 选择, 数据 once swapped); the swapped pair is no
+    word too rare to trust (普惠 -> 惠普). Plain lookups: it runs on every character."""
+    frequencies, terms = resources.words.frequencies, resources.lexicon.terms
+    run = units[run_start:run_end]
+    known = [run[offset:offset + 2] in frequencies or run[offset:offset + 2] in terms for offset in range(len(run) - 1)]
+    found = []
+    for offset in range(len(run) - 1):
+        if known[offset]:
+            continue
+        left_known = offset > 0 and known[offset - 1]
+        right_known = offset + 2 < len(run) and known[offset + 1]
+        if left_known and right_known:
+            continue
+        first, second = run[offset], run[offset + 1]
+        swapped = second + first
+        if swapped in frequencies or swapped in terms:
+            if not _rare_word(swapped, resources):
+                found.append(run_start + offset)
+            continue
+        before = run[offset - 1] + second if offset > 0 else ""
+        after = first + run[offset + 2] if offset + 2 < len(run) else ""
+        if (before in frequencies or before in terms) and (after in frequencies or after in terms) and before and after:
+            found.append(run_start + offset)
+    return found
 
 
 def _rare_word(text: str, resources: Resources) -> bool:
@@ -512,22 +525,27 @@ def _document_word_variants(units: str, resources: Resources) -> list[tuple[int,
     """(start, misreading, word) for the two-character words this text prints that are too
     rare for the word-variant table (入住), where the text also has a non-word one look-alike
     away from one (人住): what the document itself says is a word it uses."""
-    pairs: dict[str, list[int]] = {}
-    for run_start, run_end in _han_runs(units):
-        for index in range(run_start, run_end - 1):
-            pairs.setdefault(units[index:index + 2], []).append(index)
-    floor = WORD_FREQUENCY_FLOOR[2]
+    pairs = {units[index:index + 2] for index in range(len(units) - 1)}  # a set comprehension: fast
+    frequencies, floor = resources.words.frequencies, WORD_FREQUENCY_FLOOR[2]
     matches = []
     for word in pairs:
-        frequency = resources.words.frequency(word)
-        if not DOCUMENT_WORD_FREQUENCY <= frequency < floor:
+        if not DOCUMENT_WORD_FREQUENCY <= frequencies.get(word, 0) < floor or not _all_han(word):
             continue
         for position, character in enumerate(word):
             for lookalike, similarity in resources.lookalikes.of(character).items():
                 variant = word[:position] + lookalike + word[position + 1:]
                 if similarity >= LOOKALIKE_SIMILARITY and variant in pairs and not resources.is_known_word(variant):
-                    matches.extend((start, variant, word) for start in pairs[variant])
+                    matches.extend((start, variant, word) for start in _occurrences(units, variant))
     return matches
+
+
+def _occurrences(units: str, text: str) -> list[int]:
+    """Every start of ``text`` in ``units``."""
+    starts, start = [], units.find(text)
+    while start >= 0:
+        starts.append(start)
+        start = units.find(text, start + 1)
+    return starts
 
 
 #: what comes right before a person's name in news text (a title or role)
