@@ -105,3 +105,19 @@ def test_a_doubling_edit_spans_both_copies_so_a_consensus_edit_on_either_wins():
 ])
 def test_a_look_alike_from_the_table_s_lower_band_is_fixed_where_the_words_say_so(noisy, right):
     assert correct_text(noisy).text == right
+
+
+def test_a_doubling_is_left_where_the_copies_confirm_either_copy():
+    """Where other copies read one copy of 在在 alike, the copies decide (the consensus
+    removes a spurious copy itself); the rule acts only where no copy settles either."""
+    from jiaokan.repair import remove_doubled_character
+    from jiaokan.resources import load_resources
+    from jiaokan.textview import build_view
+
+    view = build_view("这些功能清楚地排列在在一个选择窗口中。")
+    first = view.units.index("在在")
+    assert remove_doubled_character(view, load_resources())  # alone: removed
+    for settled_copy in (first, first + 1):
+        settled = bytearray(len(view.units))
+        settled[settled_copy] = 1
+        assert remove_doubled_character(view, load_resources(), bytes(settled)) == []

@@ -130,8 +130,8 @@ def remove_doubled_character(view: TextView, resources: Resources, settled: byte
     edits = []
     for match in _DOUBLED.finditer(units):
         index = match.start() + 1
-        if settled and settled[index]:
-            continue
+        if settled and (settled[index - 1] or settled[index]):
+            continue  # copies that read either copy alike decide (and the consensus removes a spurious one)
         if units[index] in NUMERALS or _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
             continue
         evidence = _doubling_evidence(units, index, resources)
