@@ -31,8 +31,9 @@ def test_doubled_character_removed_from_a_single_sentence(client):
     sentence = "对出现返贫风险的建档立卡卡脱贫人口继续实施就业帮扶。"
     body = client.post("/v1/correct", json={"text": sentence}).json()
     assert body["text"] == sentence.replace("卡卡", "卡")
-    (doubled,) = [record for record in body["edits"] if record["original"] == "卡" and record["replacement"] == ""]
-    assert sentence[doubled["start"]:doubled["end"]] == "卡" and doubled["status"] == "applied"
+    (doubled,) = [record for record in body["edits"] if record["rule"] == "remove_doubled_character"]
+    assert (doubled["original"], doubled["replacement"]) == ("卡卡", "卡")  # both copies: the edit conflicts with a consensus edit on either
+    assert sentence[doubled["start"]:doubled["end"]] == "卡卡" and doubled["status"] == "applied"
 
 
 def test_reduplicated_words_are_left_alone(client):
@@ -88,7 +89,7 @@ def test_rejected_proposal_stays_out_and_accepted_survives_restart(sqlite_url, m
     app = create_app(make_settings(sqlite_url))
     with TestClient(app) as client:
         created = client.post("/v1/documents", json={"name": "a.txt", "text": sentence}).json()
-        (doubled,) = [p for p in client.get(f"/v1/documents/{created['id']}/proposals").json() if p["original"] == "卡"]
+        (doubled,) = [p for p in client.get(f"/v1/documents/{created['id']}/proposals").json() if p["rule"] == "remove_doubled_character"]
         client.patch(f"/v1/proposals/{doubled['id']}", json={"status": "rejected"})
         assert client.get(f"/v1/documents/{created['id']}/text").json()["text"] == sentence
         client.patch(f"/v1/proposals/{doubled['id']}", json={"status": "accepted"})

@@ -28,12 +28,23 @@ MINIMUM_SIMILARITY = 0.5
 WORD_FREQUENCY_FLOOR = {1: 100_000, 2: 1000, 3: 50, 4: 50}
 #: a character misread for one of the most frequent characters (的 read as 酌) must itself be this rare
 RARE_MISREADING_FREQUENCY = 1000
-#: look-alikes for word variants must be at least this similar (the table's 0.6-0.7 band is doubtful)
-LOOKALIKE_SIMILARITY = 0.65
+#: look-alikes for word variants must be at least this similar: the table's lower edge and
+#: pycorrector's same_stroke pairs (0.6); the doubtful ones the gain and the confidence filter
+LOOKALIKE_SIMILARITY = 0.6
 #: a rare character where a frequent word wants a common one is more likely a misreading
 #: (卡点, 唐凤宇: common characters in words the dictionary lacks are not)
 RARE_CHARACTER_FREQUENCY = 1000
 RARE_CHARACTER_BONUS = 0.05
+#: and a character that is a frequent word by itself (值, 会, 或, 上) less likely: this much
+#: less confidence per tenfold frequency above `RARE_CHARACTER_FREQUENCY`
+FREQUENT_CHARACTER_PENALTY = 0.04
+#: glyphs this alike differ by a stroke or a dot (人/入 0.931, 己/已 0.959, 土/士 0.977)
+NEAR_IDENTICAL_SIMILARITY = 0.9
+#: a fix towards a word the document itself prints elsewhere is likelier right
+DOCUMENT_CONFIDENCE_BONUS = 0.05
+#: look-alike fixes less confident than this are not even proposed: on noisy pages more of
+#: them were wrong than right, and on clean text every one is a false alarm
+LOOKALIKE_MINIMUM_CONFIDENCE = 0.85
 #: a look-alike fix must raise the local segmentation log-probability by this much
 LOOKALIKE_MARGIN = 4.0
 #: characters of context either side for local word scoring
@@ -98,95 +109,102 @@ def drop_repeated_sentence(text: str) -> list[Edit]:
 
 # ---------------------------------------------------------------- doubled characters
 
+#: Chinese numerals repeat in numbers (一零零, 二二): never a doubling to remove
+NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两")
+#: removing a spurious copy must raise the stretch's log-probability by this much (a copy
+#: standing alone costs at least the log-probability of 的, about 4.6)
+DOUBLING_MARGIN = 4.0
+#: when each copy sits in a word of its own but one word spans the repaired stretch
+#: (中小|小学 -> 中小学), the gain must be larger: 外交部|部长 -> 外交部长 gains 3.6
+BRIDGING_MARGIN = 6.0
+#: confidence of a removal at the margin; a larger gain adds a little
+DOUBLING_CONFIDENCE = 0.9
+
+
 def remove_doubled_character(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
-    """建档立卡卡 -> 建档立卡, but never 缓缓, 实实在在, 一批批, or 务会|会议 across a word boundary."""
+    """程序序, 坐坐标, 的的 -> 程序, 坐标, 的: one copy of a doubled character stands alone in
+    the best segmentation of its stretch, and the stretch reads much better without it.
+    Never 缓缓, 实实在在 (one word holds both copies), 部|部长 (each copy in a word of its
+    own), 一批批 or 一零零."""
     units = view.units
     edits = []
     for match in _DOUBLED.finditer(units):
         index = match.start() + 1
-        if settled and settled[index]:
+        if settled and (settled[index - 1] or settled[index]):
+            continue  # copies that read either copy alike decide (and the consensus removes a spurious one)
+        if units[index] in NUMERALS or _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
             continue
-        if _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
+        evidence = _doubling_evidence(units, index, resources)
+        if evidence is None:
             continue
-        bridging = _bridging_word(units, index, resources)
-        if _reduplication_is_word(units, index, resources, bridging):
-            continue
-        if _second_copy_starts_word(units, index, resources) and not bridging:
-            continue  # 部|部长, 务会|会议: a word boundary, not a doubling
-        confidence = _doubling_confidence(units, index, resources)
-        if confidence is None:
-            continue
-        start, end = view.starts[index], view.ends[index]
-        edits.append(_edit(view.original, start, end, "", "remove_doubled_character", confidence, context=units[max(0, index - CONTEXT):index + CONTEXT + 1]))
+        gain, context = evidence
+        confidence = min(0.97, DOUBLING_CONFIDENCE + (gain - DOUBLING_MARGIN) / 100)
+        # the edit spans both copies, so that it conflicts with a consensus edit on either:
+        # the copies deleting one and this rule the other would leave none
+        start, end = view.starts[index - 1], view.ends[index]
+        kept = view.original[start:view.starts[index]]
+        edits.append(_edit(view.original, start, end, kept, "remove_doubled_character", confidence, context=context, gain=round(gain, 2)))
     return edits
 
 
-#: a two-character reduplication (缓缓, 声声) this frequent is a word, unless removing a copy forms one
-REDUPLICATION_FREQUENCY = 50
+def _doubling_evidence(units: str, index: int, resources: Resources) -> tuple[float, str] | None:
+    """(gain, segmented stretch) when the doubling at ``index`` (a copy of ``index - 1``) is
+    spurious: in the best segmentation of the Han stretch around it one copy is a word of
+    its own, and dropping a copy gains at least `DOUBLING_MARGIN`; else None."""
+    start, end = _han_stretch(units, index - 1, index + 1)
+    score, words = resources.words.segment(units[start:end])
+    repaired_score, repaired_words = resources.words.segment(units[start:index] + units[index + 1:end])
+    gain = repaired_score - score
+    first_alone, second_alone = _stands_alone_in(words, index - 1 - start), _stands_alone_in(words, index - start)
+    if first_alone and not second_alone and start == index - 2 and len(words[0]) == 1:
+        return None  # )务会|会议: a lone character after a mark and the first copy may be an abbreviation
+    if first_alone or second_alone:
+        margin = DOUBLING_MARGIN
+    elif _spans_both_neighbours(repaired_words, index - 1 - start):
+        margin = BRIDGING_MARGIN  # 中小|小学 -> 中小学; but 外交部|部长 -> 外交部长 gains too
+    else:
+        return None
+    if gain < margin:
+        return None
+    return gain, "/".join(words)
 
 
-def _reduplication_is_word(units: str, index: int, resources: Resources, bridging: bool) -> bool:
-    """Whether a known word contains both copies: one of three or more characters
-    (实实在在), or a frequent pair (缓缓, 声声) where no word bridges the gap without it."""
-    longest, reach = resources.longest_known, resources.known_reach
-    for start in range(max(0, index - longest + 1), index):
-        for end in range(index + 1, min(len(units), start + reach.get(units[start], 1)) + 1):  # no known word is longer
-            word = units[start:end]
-            if end - start >= 3 and resources.is_known_word(word):
-                return True
-            if end - start == 2 and not bridging and (word in resources.lexicon or resources.words.frequency(word) >= REDUPLICATION_FREQUENCY):
-                return True
+def _han_stretch(units: str, first: int, last: int) -> tuple[int, int]:
+    """``[first, last)`` widened by up to `CONTEXT` Han characters on each side (a mark or a
+    Latin letter ends a stretch: no word crosses it)."""
+    start = first
+    while start > max(0, first - CONTEXT) and HAN_PATTERN.match(units[start - 1]):
+        start -= 1
+    end = last
+    while end < min(len(units), last + CONTEXT) and HAN_PATTERN.match(units[end]):
+        end += 1
+    return start, end
+
+
+def _stands_alone_in(words: list[str], position: int) -> bool:
+    """Whether the character at ``position`` of the segmented text is a word by itself."""
+    offset = 0
+    for word in words:
+        if offset == position:
+            return len(word) == 1
+        if offset > position:
+            return False
+        offset += len(word)
     return False
 
 
-def _second_copy_starts_word(units: str, index: int, resources: Resources) -> bool:
-    reach = min(resources.words.longest, resources.known_reach.get(units[index], 1))
-    return any(resources.is_known_word(units[index:end]) for end in range(index + 2, min(len(units), index + reach) + 1))
-
-
-def _bridging_word(units: str, index: int, resources: Resources) -> bool:
-    """Whether, without the second copy, one known word spans both neighbours (中小|小学 -> 中小学)."""
-    longest, reach = resources.words.longest, resources.known_reach
-    low = max(0, index - longest)
-    repaired = units[low:index] + units[index + 1:index + 1 + longest]  # the stretch a word could span, without the copy
-    size = len(units) - 1 - low  # the whole repaired text's length, counted from ``low``
-    return any(
-        resources.is_known_word(repaired[start:end])
-        for start in range(max(0, index - longest + 1) - low, index - 1 - low)
-        for end in range(index + 1 - low, min(size, start + min(longest, reach.get(repaired[start], 1))) + 1)
-    )
-
-
-def _doubling_confidence(units: str, index: int, resources: Resources) -> float | None:
-    """Confidence that one copy is spurious: after removing it, the character and both its
-    neighbours sit inside words, and the text reads better."""
-    left = units[max(0, index - 1 - CONTEXT):index]
-    right = units[index + 1:index + 1 + CONTEXT]
-    if not left[:-1] or not right or not _all_han(left + right):
-        return None
-    repaired = left + right
-    _, words = resources.words.segment(repaired)
-    junction = len(left) - 1
-    if not all(_inside_word(words, position) for position in (junction - 1, junction, junction + 1)):
-        return None
-    gain = resources.words.segmentation_score(repaired) - resources.words.segmentation_score(left + units[index] + right)
-    if gain <= 0:
-        return None
-    return min(0.97, 0.85 + gain / 100)
+def _spans_both_neighbours(words: list[str], position: int) -> bool:
+    """Whether one word of the segmented text holds ``position`` and the characters either side of it."""
+    offset = 0
+    for word in words:
+        if offset < position < offset + len(word) - 1:
+            return True
+        offset += len(word)
+    return False
 
 
 def _all_han(text: str) -> bool:
     return all(HAN_PATTERN.match(character) for character in text)
-
-
-def _inside_word(words: list[str], position: int) -> bool:
-    """Whether ``position`` of the segmented text falls in a word of two or more characters."""
-    offset = 0
-    for word in words:
-        if offset <= position < offset + len(word):
-            return len(word) >= 2
-        offset += len(word)
-    return True  # beyond the context: not our concern
 
 
 # ---------------------------------------------------------------- swapped characters
@@ -199,9 +217,21 @@ SWAP_FREQUENCY_RATIO = 50
 SWAP_MARGIN = 6.0
 
 
+#: a swap no frequent word predicts (选数择据 -> 选择数据) must read this much better
+LONE_SWAP_MARGIN = 8.0
+
+
 def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
-    """档文 -> 文档: two neighbours that form no word, where the pair in the other order is a
-    frequent word and neither character belongs to a word with its outer neighbour."""
+    """档文 -> 文档, 选数择据 -> 选择数据: two neighbours read in the wrong order (see
+    `_swaps_into_frequent_words` and `_swaps_of_lone_characters`); where two candidates
+    overlap, the one that reads better wins."""
+    edits = _swaps_into_frequent_words(view, resources, settled) + _swaps_of_lone_characters(view, resources, settled)
+    return resolve_overlaps(edits, lambda edit: -edit.evidence["gain"])
+
+
+def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: bytes | None) -> list[Edit]:
+    """Two neighbours that form no word, where the pair in the other order is a frequent
+    word and neither character belongs to a word with its outer neighbour."""
     units = view.units
     words = resources.words
     edits = []
@@ -209,6 +239,8 @@ def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes 
     for index, _, swapped in _swap_index(resources).find(units):
         if index < next_free or (settled and settled[index] and settled[index + 1]):
             continue
+        if _touches_latin(units, index, index + 2):
+            continue  # 45度角: a number and its unit, not a misread 角度
         if not _stands_alone(units, index, index + 2) and not _in_word_outside(units, index, index + 2, resources):
             pair = units[index:index + 2]
             left = units[max(0, index - CONTEXT):index]
@@ -220,6 +252,103 @@ def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes 
                 edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, gain=round(gain, 2)))
                 next_free = index + 2
     return edits
+
+
+def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: bytes | None) -> list[Edit]:
+    """Two neighbours, one of them a word by itself in the best segmentation of the Han
+    stretch around them, that both land inside words once swapped, where the stretch then reads much
+    better (`LONE_SWAP_MARGIN`). Of overlapping candidates the best is kept (创一建个:
+    一建, not 创一)."""
+    units = view.units
+    candidates = []
+    for run_start, run_end in _han_runs(units):
+        if run_end - run_start < 2 or _touches_latin(units, run_start, run_end):
+            continue
+        for index in _swaps_forming_pairs(units, run_start, run_end, resources):
+            if not (settled and settled[index] and settled[index + 1]):
+                gain = _lone_swap_gain(units, index, run_start, run_end, resources)
+                if gain is not None and gain >= LONE_SWAP_MARGIN:
+                    candidates.append((gain, index))
+    edits = []
+    taken: set[int] = set()
+    for gain, index in sorted(candidates, key=lambda candidate: (-candidate[0], candidate[1])):
+        start, end = view.starts[index], view.ends[index + 1]
+        if index in taken or index + 1 in taken or end - start != 2:  # nothing between them in the original
+            continue
+        if _read_again_nearby(units, index, units[index:index + 2]):
+            continue  # 普惠 three times on a page: a word the dictionary lacks, not a misreading
+        taken.update((index, index + 1))
+        swapped = units[index + 1] + units[index]
+        confidence = min(0.95, 0.9 + (gain - LONE_SWAP_MARGIN) / 100)
+        edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, swapped=swapped, gain=round(gain, 2)))
+    return edits
+
+
+def _read_again_nearby(units: str, start: int, found: str) -> bool:
+    """Whether ``found`` occurs again within `DOCUMENT_WINDOW` characters: OCR noise seldom
+    repeats the same misreading, so a string the text prints twice is what it means."""
+    low, high = max(0, start - DOCUMENT_WINDOW), min(len(units), start + DOCUMENT_WINDOW)
+    return units.count(found, low, high) >= 2
+
+
+def _han_runs(units: str):
+    """(start, end) of every run of Han characters."""
+    for match in re.finditer(f"{HAN}+", units):
+        yield match.start(), match.end()
+
+
+def _touches_latin(units: str, start: int, end: int) -> bool:
+    """Whether a Latin letter or a digit sits right before or after ``[start, end)`` (X轴, 3D
+    打印: such a run's edge may belong to a word the dictionary does not know)."""
+    return any(0 <= position < len(units) and units[position].isascii() and units[position].isalnum() for position in (start - 1, end))
+
+
+def _swaps_forming_pairs(units: str, run_start: int, run_end: int, resources: Resources) -> list[int]:
+    """A quick test before scoring, for each ``index`` of a Han run: as read, one of ``index``
+    and ``index + 1`` forms no two-character word with a neighbour, and once they are swapped
+    each does (选数择据: 数 and 择 form none; 选择, 数据 once swapped); the swapped pair is no
+    word too rare to trust (普惠 -> 惠普). Plain lookups: it runs on every character."""
+    frequencies, terms = resources.words.frequencies, resources.lexicon.terms
+    run = units[run_start:run_end]
+    known = [run[offset:offset + 2] in frequencies or run[offset:offset + 2] in terms for offset in range(len(run) - 1)]
+    found = []
+    for offset in range(len(run) - 1):
+        if known[offset]:
+            continue
+        left_known = offset > 0 and known[offset - 1]
+        right_known = offset + 2 < len(run) and known[offset + 1]
+        if left_known and right_known:
+            continue
+        first, second = run[offset], run[offset + 1]
+        swapped = second + first
+        if swapped in frequencies or swapped in terms:
+            if not _rare_word(swapped, resources):
+                found.append(run_start + offset)
+            continue
+        before = run[offset - 1] + second if offset > 0 else ""
+        after = first + run[offset + 2] if offset + 2 < len(run) else ""
+        if (before in frequencies or before in terms) and (after in frequencies or after in terms) and before and after:
+            found.append(run_start + offset)
+    return found
+
+
+def _rare_word(text: str, resources: Resources) -> bool:
+    """A dictionary word less frequent than `SWAP_WORD_FREQUENCY` (and no domain term)."""
+    return text not in resources.lexicon and 0 < resources.words.frequency(text) < SWAP_WORD_FREQUENCY
+
+
+def _lone_swap_gain(units: str, index: int, run_start: int, run_end: int, resources: Resources) -> float | None:
+    """How much better the stretch around ``index`` reads with ``index`` and ``index + 1``
+    swapped, or None unless one of them is a word by itself as read and neither is once swapped."""
+    start, end = max(run_start, index - CONTEXT), min(run_end, index + 2 + CONTEXT)
+    score, words = resources.words.segment(units[start:end])
+    if not _stands_alone_in(words, index - start) and not _stands_alone_in(words, index + 1 - start):
+        return None
+    swapped = units[start:index] + units[index + 1] + units[index] + units[index + 2:end]
+    swapped_score, swapped_words = resources.words.segment(swapped)
+    if _stands_alone_in(swapped_words, index - start) or _stands_alone_in(swapped_words, index + 1 - start):
+        return None
+    return swapped_score - score
 
 
 @lru_cache(maxsize=2)
@@ -358,24 +487,65 @@ def fix_lookalike(view: TextView, resources: Resources, settled: bytes | None = 
     a neighbour, where the whole stretch then reads much better (人住 -> 入住)."""
     units = view.units
     edits = []
-    for start, found, word in sorted(_word_variant_index(resources).find(units), key=lambda match: (len(match[1]), match[0])):
+    matches = set(_word_variant_index(resources).find(units)) | set(_document_word_variants(units, resources))
+    for start, found, word in sorted(matches, key=lambda match: (len(match[1]), match[0], match[2])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])
         index = start + position
         if settled and settled[index]:
             continue
         similarity = resources.lookalikes.similarity(found[position], word[position])
         gain = _lookalike_gain(units, index, word[position], resources)
+        if gain == -math.inf:
+            continue
+        document_bonus = _document_word_bonus(units, start, word, resources)
+        gain += document_bonus
         if gain < LOOKALIKE_MARGIN:
             continue
-        rarity = RARE_CHARACTER_BONUS if resources.words.frequency(found[position]) < RARE_CHARACTER_FREQUENCY else 0.0
-        confidence = min(0.95, 0.45 + similarity * 0.3 + gain / 40 + rarity)
+        confidence = min(0.95, 0.45 + similarity * 0.3 + gain / 40 + _misreading_prior(found[position], similarity, resources)
+                         + (DOCUMENT_CONFIDENCE_BONUS if document_bonus else 0.0))
+        if confidence < LOOKALIKE_MINIMUM_CONFIDENCE:
+            continue
         evidence = {"word": word, "lookalike_similarity": similarity, "gain": round(gain, 2)}
+        if document_bonus:
+            evidence["document_bonus"] = round(document_bonus, 2)
         name = _person_name_around(units, index)
         if name is not None:  # 主任唐凤宇说: a given name's character, not a misread word (宇说 -> 学说)
             confidence = min(confidence, NAME_CONFIDENCE)
             evidence["person_name"] = name
         edits.append(_edit(view.original, view.starts[index], view.ends[index], word[position], "fix_lookalike", confidence, **evidence))
     return edits
+
+
+#: two-character words the text prints are searched for misread elsewhere in it from this
+#: frequency on (rarer entries of the word list are mostly names and fragments)
+DOCUMENT_WORD_FREQUENCY = 20
+
+
+def _document_word_variants(units: str, resources: Resources) -> list[tuple[int, str, str]]:
+    """(start, misreading, word) for the two-character words this text prints that are too
+    rare for the word-variant table (入住), where the text also has a non-word one look-alike
+    away from one (人住): what the document itself says is a word it uses."""
+    pairs = {units[index:index + 2] for index in range(len(units) - 1)}  # a set comprehension: fast
+    frequencies, floor = resources.words.frequencies, WORD_FREQUENCY_FLOOR[2]
+    matches = []
+    for word in pairs:
+        if not DOCUMENT_WORD_FREQUENCY <= frequencies.get(word, 0) < floor or not _all_han(word):
+            continue
+        for position, character in enumerate(word):
+            for lookalike, similarity in resources.lookalikes.of(character).items():
+                variant = word[:position] + lookalike + word[position + 1:]
+                if similarity >= LOOKALIKE_SIMILARITY and variant in pairs and not resources.is_known_word(variant):
+                    matches.extend((start, variant, word) for start in _occurrences(units, variant))
+    return matches
+
+
+def _occurrences(units: str, text: str) -> list[int]:
+    """Every start of ``text`` in ``units``."""
+    starts, start = [], units.find(text)
+    while start >= 0:
+        starts.append(start)
+        start = units.find(text, start + 1)
+    return starts
 
 
 #: what comes right before a person's name in news text (a title or role)
@@ -444,6 +614,36 @@ def _is_simplified(character: str) -> bool:
     from jiaokan.normalise import simplified
 
     return simplified(character) == character
+
+
+#: characters either side of a fix in which the document's own use of a word is counted
+DOCUMENT_WINDOW = 5000
+#: the document's use of a word adds at most this much to a fix's gain
+DOCUMENT_BONUS_CAP = 8.0
+
+
+def _misreading_prior(character: str, similarity: float, resources: Resources) -> float:
+    """Confidence added for a rare misread character or one whose glyph is all but identical
+    to the fix's (人/入, 己/已, 未/末, 土/士: OCR confuses them whatever their frequency),
+    taken off for a frequent one."""
+    frequency = resources.words.frequency(character)
+    if frequency < RARE_CHARACTER_FREQUENCY or similarity >= NEAR_IDENTICAL_SIMILARITY:
+        return RARE_CHARACTER_BONUS
+    return -FREQUENT_CHARACTER_PENALTY * math.log10(frequency / RARE_CHARACTER_FREQUENCY)
+
+
+def _document_word_bonus(units: str, start: int, word: str, resources: Resources) -> float:
+    """How much likelier ``word`` is in this document than in general, as a log ratio (a
+    cache language model): 入住 is rare in the word list, but a page about housing that
+    prints 入住 elsewhere makes 人住 -> 入住 likely. 0 when the nearby text never has it or
+    uses it no more than the word list would predict (但是, 成)."""
+    occurrences = units.count(word, max(0, start - DOCUMENT_WINDOW), start + DOCUMENT_WINDOW)
+    frequency = resources.words.frequency(word)
+    if not occurrences or not frequency:
+        return 0.0
+    # per a whole window's characters even when the text is shorter: a short text's one use is weak evidence
+    ratio = (occurrences / (2 * DOCUMENT_WINDOW)) / (frequency / resources.words.total)
+    return min(DOCUMENT_BONUS_CAP, max(0.0, math.log(ratio)))
 
 
 def _lookalike_gain(units: str, index: int, replacement: str, resources: Resources) -> float:
