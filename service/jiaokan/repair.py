@@ -527,14 +527,17 @@ def _document_word_variants(units: str, resources: Resources) -> list[tuple[int,
     away from one (人住): what the document itself says is a word it uses."""
     pairs = {units[index:index + 2] for index in range(len(units) - 1)}  # a set comprehension: fast
     frequencies, floor = resources.words.frequencies, WORD_FREQUENCY_FLOOR[2]
+    characters = set(units)  # a misreading in the text is made of the text's characters
     matches = []
     for word in pairs:
         if not DOCUMENT_WORD_FREQUENCY <= frequencies.get(word, 0) < floor or not _all_han(word):
             continue
         for position, character in enumerate(word):
             for lookalike, similarity in resources.lookalikes.of(character).items():
+                if lookalike not in characters or similarity < LOOKALIKE_SIMILARITY:
+                    continue
                 variant = word[:position] + lookalike + word[position + 1:]
-                if similarity >= LOOKALIKE_SIMILARITY and variant in pairs and not resources.is_known_word(variant):
+                if variant in pairs and not resources.is_known_word(variant):
                     matches.extend((start, variant, word) for start in _occurrences(units, variant))
     return matches
 
