@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
+import numpy as np
+
 from jiaokan.cache import cached_table
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm
 from jiaokan.edits import REPAIR, Edit, common_ends, resolve_overlaps
-from jiaokan.matching import StringIndex
+from jiaokan.matching import StringIndex, text_codes
 from jiaokan.resources import Resources
 from jiaokan.script import HAN, HAN_PATTERN
 from jiaokan.textview import TextView, build_view
@@ -261,10 +263,11 @@ def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: byt
     一建, not 创一)."""
     units = view.units
     candidates = []
+    known = _known_pairs(units, resources)
     for run_start, run_end in _han_runs(units):
         if run_end - run_start < 2 or _touches_latin(units, run_start, run_end):
             continue
-        for index in _swaps_forming_pairs(units, run_start, run_end, resources):
+        for index in _swaps_forming_pairs(units, run_start, run_end, resources, known):
             if not (settled and settled[index] and settled[index + 1]):
                 gain = _lone_swap_gain(units, index, run_start, run_end, resources)
                 if gain is not None and gain >= LONE_SWAP_MARGIN:
@@ -303,20 +306,20 @@ def _touches_latin(units: str, start: int, end: int) -> bool:
     return any(0 <= position < len(units) and units[position].isascii() and units[position].isalnum() for position in (start - 1, end))
 
 
-def _swaps_forming_pairs(units: str, run_start: int, run_end: int, resources: Resources) -> list[int]:
+def _swaps_forming_pairs(units: str, run_start: int, run_end: int, resources: Resources, known: list[bool]) -> list[int]:
     """A quick test before scoring, for each ``index`` of a Han run: as read, one of ``index``
     and ``index + 1`` forms no two-character word with a neighbour, and once they are swapped
     each does (选数择据: 数 and 择 form none; 选择, 数据 once swapped); the swapped pair is no
-    word too rare to trust (普惠 -> 惠普). Plain lookups: it runs on every character."""
+    word too rare to trust (普惠 -> 惠普). ``known`` is `_known_pairs` of ``units``."""
     frequencies, terms = resources.words.frequencies, resources.lexicon.terms
     run = units[run_start:run_end]
-    known = [run[offset:offset + 2] in frequencies or run[offset:offset + 2] in terms for offset in range(len(run) - 1)]
     found = []
     for offset in range(len(run) - 1):
-        if known[offset]:
+        index = run_start + offset
+        if known[index]:
             continue
-        left_known = offset > 0 and known[offset - 1]
-        right_known = offset + 2 < len(run) and known[offset + 1]
+        left_known = offset > 0 and known[index - 1]
+        right_known = offset + 2 < len(run) and known[index + 1]
         if left_known and right_known:
             continue
         first, second = run[offset], run[offset + 1]
@@ -330,6 +333,32 @@ def _swaps_forming_pairs(units: str, run_start: int, run_end: int, resources: Re
         if (before in frequencies or before in terms) and (after in frequencies or after in terms) and before and after:
             found.append(run_start + offset)
     return found
+
+
+def _known_pairs(units: str, resources: Resources) -> list[bool]:
+    """For each ``index``, whether ``units[index:index + 2]`` is a known word (a dictionary word
+    or a term: `Resources.is_known_word`), all looked up at once in numpy: two characters are one
+    integer, and the known ones a sorted table of them (`_two_character_words`)."""
+    if len(units) < 2:
+        return []
+    codes = text_codes(units)
+    pairs = (codes[:-1] << np.uint64(21)) | codes[1:]  # code points take 21 bits: no two pairs share an integer
+    table = _two_character_words(resources)
+    if len(table) == 0:
+        return [False] * len(pairs)
+    slots = np.minimum(np.searchsorted(table, pairs), len(table) - 1)
+    return (table[slots] == pairs).tolist()
+
+
+@lru_cache(maxsize=2)
+def _two_character_words(resources: Resources) -> np.ndarray:
+    """Every known two-character word as one integer (first code point << 21 | second), sorted
+    (built once per lexicon, `jiaokan.cache`)."""
+    def build() -> np.ndarray:
+        words = [word for word in resources.words.frequencies if len(word) == 2] + [term for term in resources.lexicon.terms if len(term) == 2]
+        return np.unique(np.array([ord(word[0]) << 21 | ord(word[1]) for word in words], dtype=np.uint64))
+
+    return cached_table("two-character-words", build, _lexicon_key(resources))
 
 
 def _rare_word(text: str, resources: Resources) -> bool:
