@@ -337,28 +337,54 @@ def _swaps_forming_pairs(units: str, run_start: int, run_end: int, resources: Re
 
 def _known_pairs(units: str, resources: Resources) -> list[bool]:
     """For each ``index``, whether ``units[index:index + 2]`` is a known word (a dictionary word
-    or a term: `Resources.is_known_word`), all looked up at once in numpy: two characters are one
-    integer, and the known ones a sorted table of them (`_two_character_words`)."""
+    or a term: `Resources.is_known_word`), all looked up at once (`_pair_matches`)."""
+    return _pair_matches(units, _two_character_words(resources)).tolist()
+
+
+def _pair_starts(units: str, table: np.ndarray) -> list[int]:
+    """Where a pair of ``table`` (`_pair_table`) starts in ``units``."""
+    return np.flatnonzero(_pair_matches(units, table)).tolist()
+
+
+def _pair_matches(units: str, table: np.ndarray) -> np.ndarray:
+    """For each ``index``, whether ``units[index:index + 2]`` is in ``table``: in numpy, two
+    characters being one integer (`_pair_table`), so the lookup is exact."""
     if len(units) < 2:
-        return []
+        return np.zeros(0, dtype=bool)
     codes = text_codes(units)
     pairs = (codes[:-1] << np.uint64(21)) | codes[1:]  # code points take 21 bits: no two pairs share an integer
-    table = _two_character_words(resources)
     if len(table) == 0:
-        return [False] * len(pairs)
+        return np.zeros(len(pairs), dtype=bool)
     slots = np.minimum(np.searchsorted(table, pairs), len(table) - 1)
-    return (table[slots] == pairs).tolist()
+    return table[slots] == pairs
+
+
+def _pair_table(pairs) -> np.ndarray:
+    """Two-character strings as sorted integers (first code point << 21 | second)."""
+    return np.unique(np.array([ord(pair[0]) << 21 | ord(pair[1]) for pair in pairs], dtype=np.uint64))
 
 
 @lru_cache(maxsize=2)
 def _two_character_words(resources: Resources) -> np.ndarray:
-    """Every known two-character word as one integer (first code point << 21 | second), sorted
-    (built once per lexicon, `jiaokan.cache`)."""
+    """Every known two-character word (`_pair_table`; built once per lexicon, `jiaokan.cache`)."""
     def build() -> np.ndarray:
-        words = [word for word in resources.words.frequencies if len(word) == 2] + [term for term in resources.lexicon.terms if len(term) == 2]
-        return np.unique(np.array([ord(word[0]) << 21 | ord(word[1]) for word in words], dtype=np.uint64))
+        return _pair_table([word for word in resources.words.frequencies if len(word) == 2] + [term for term in resources.lexicon.terms if len(term) == 2])
 
     return cached_table("two-character-words", build, _lexicon_key(resources))
+
+
+@lru_cache(maxsize=2)
+def _document_word_table(resources: Resources) -> np.ndarray:
+    """The two-character words `_document_word_variants` looks for misread in a text: Han, from
+    `DOCUMENT_WORD_FREQUENCY` to the variant table's floor (`_pair_table`, built once)."""
+    def build() -> np.ndarray:
+        floor = WORD_FREQUENCY_FLOOR[2]
+        return _pair_table([
+            word for word, frequency in resources.words.frequencies.items()
+            if len(word) == 2 and DOCUMENT_WORD_FREQUENCY <= frequency < floor and _all_han(word)
+        ])
+
+    return cached_table("document-word-pairs", build)
 
 
 def _rare_word(text: str, resources: Resources) -> bool:
@@ -554,13 +580,13 @@ def _document_word_variants(units: str, resources: Resources) -> list[tuple[int,
     """(start, misreading, word) for the two-character words this text prints that are too
     rare for the word-variant table (入住), where the text also has a non-word one look-alike
     away from one (人住): what the document itself says is a word it uses."""
+    words = {units[start:start + 2] for start in _pair_starts(units, _document_word_table(resources))}
+    if not words:
+        return []
     pairs = {units[index:index + 2] for index in range(len(units) - 1)}  # a set comprehension: fast
-    frequencies, floor = resources.words.frequencies, WORD_FREQUENCY_FLOOR[2]
     characters = set(units)  # a misreading in the text is made of the text's characters
     matches = []
-    for word in pairs:
-        if not DOCUMENT_WORD_FREQUENCY <= frequencies.get(word, 0) < floor or not _all_han(word):
-            continue
+    for word in words:
         for position, character in enumerate(word):
             for lookalike, similarity in resources.lookalikes.of(character).items():
                 if lookalike not in characters or similarity < LOOKALIKE_SIMILARITY:
