@@ -65,3 +65,31 @@ def test_alignment_readings_rebuild_the_witness_and_count_matches(document, witn
     distance = naive_levenshtein(document, witness)
     # an optimal alignment: every unit not matched costs at most one edit, and matches are not over-counted
     assert max(len(document), len(witness)) - matches <= distance <= len(document) + len(witness) - 2 * matches
+
+
+def test_an_opening_printed_again_before_a_passage_joins_it_and_the_vote_drops_it():
+    """The first sentence of an article printed three times at the top of a page: its n-grams
+    are no anchors (not unique in that page), but the passage grows back over the copies, and
+    the other copies' vote removes the two extra ones."""
+    from jiaokan import correct_corpus
+
+    rng = random.Random(3)
+    opening = random_text(rng, 60) + "。"
+    article = opening + random_text(rng, 500) + "。"
+    documents = {
+        "repeated": opening + opening + article + "\n\n" + random_text(rng, 300),
+        "b": random_text(rng, 200) + "。" + article,
+        "c": random_text(rng, 150) + "。" + article + random_text(rng, 100),
+    }
+    passages = [p for p in find_shared_passages(documents, EngineConfig()) if "repeated" in (p.first, p.second)]
+    assert passages and all((p.first_start if p.first == "repeated" else p.second_start) == 0 for p in passages)
+    assert correct_corpus(documents)["repeated"].text.startswith(article)
+
+
+def test_a_passage_start_stays_where_nothing_before_it_repeats_it():
+    from jiaokan.witnesses import _repeats_before
+
+    rng = random.Random(4)
+    text = random_text(rng, 200)
+    assert _repeats_before(text, 100) == 100
+    assert _repeats_before(text[100:160] + text[100:], 60) == 0  # printed twice: the start moves back over the copy

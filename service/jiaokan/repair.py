@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
@@ -74,9 +75,9 @@ def repair(
     text suggests. Terms (the lexicon, the corpus's confirmed terms) still apply there.
     """
     edits: list[Edit] = []
-    if config.enabled("drop_repeated_sentence"):
-        edits += drop_repeated_sentence(text)
     view = view if view is not None else build_view(text)
+    if config.enabled("drop_repeated_sentence"):
+        edits += [edit for edit in drop_repeated_sentence(text) if not _all_settled(view, settled, edit.start, edit.end)]
     if config.enabled("remove_doubled_character"):
         edits += remove_doubled_character(view, resources, settled)
     if config.enabled("fix_swapped_characters"):
@@ -107,6 +108,16 @@ def drop_repeated_sentence(text: str) -> list[Edit]:
             continue
         previous = (sentence, match.end())
     return edits
+
+
+def _all_settled(view: TextView, settled: bytes | None, start: int, end: int) -> bool:
+    """Whether every view unit of the original's ``[start, end)`` is settled (other copies
+    read it, and read it alike): a sentence they all print twice is printed twice, and where
+    only this copy has it twice the vote removes the extra copy."""
+    if not settled:
+        return False
+    first, last = bisect_left(view.starts, start), bisect_left(view.starts, end)
+    return last > first and all(settled[first:last])
 
 
 # ---------------------------------------------------------------- doubled characters

@@ -306,7 +306,49 @@ def _extended_edges(first_units: str, second_units: str, first_start: int, first
     first_end, second_end = _extend(first_units, second_units, first_end, second_end, 1)
     first_start, second_start = _extend_by_alignment(first_units, second_units, first_start, second_start, -1)
     first_end, second_end = _extend_by_alignment(first_units, second_units, first_end, second_end, 1)
-    return first_start, first_end, second_start, second_end
+    new_first, new_second = _repeats_before(first_units, first_start), _repeats_before(second_units, second_start)
+    if new_first != first_start and new_second == second_start:
+        new_second = _skip_marks(second_units, second_start)  # the other copy's passage opens where the repeated text does
+    elif new_second != second_start and new_first == first_start:
+        new_first = _skip_marks(first_units, first_start)
+    return new_first, first_end, new_second, second_end
+
+
+def _skip_marks(units: str, start: int) -> int:
+    """``start`` moved past up to two marks (the end of the sentence before a passage)."""
+    for _ in range(2):
+        if start < len(units) and not units[start].isalnum():
+            start += 1
+    return start
+
+
+#: a passage's opening printed again right before it: found by its first units (exactly) within
+#: this reach, and as alike as this (0-100) over the whole repeated stretch
+_REPEAT_PROBE = 8
+_REPEAT_REACH = 300
+_REPEAT_SIMILARITY = 90
+
+
+def _repeats_before(units: str, start: int) -> int:
+    """A passage start moved back over copies of its opening printed right before it (an
+    article's first sentence printed two or three times): the other copies' alignment then
+    shows them as text this document has twice, which the vote removes. Anchors cannot
+    reach them, since their n-grams are not unique in the document."""
+    from rapidfuzz import fuzz
+
+    while True:
+        opening = start
+        while opening < min(start + 2, len(units)) and not units[opening].isalnum():
+            opening += 1  # the probe starts at the first letter, digit or Han (the mark before may differ)
+        probe = units[opening:opening + _REPEAT_PROBE]
+        if len(probe) < _REPEAT_PROBE:
+            return start
+        earlier = units.rfind(probe, max(0, opening - _REPEAT_REACH), opening)
+        length = opening - earlier
+        if earlier < 0 or length < _REPEAT_PROBE or fuzz.ratio(units[earlier:opening], units[opening:opening + length]) < _REPEAT_SIMILARITY:
+            return start
+        marks = units[start:opening]
+        start = earlier - len(marks) if earlier >= len(marks) and units[earlier - len(marks):earlier] == marks else earlier
 
 
 #: how far past its outermost anchor a passage may grow, and how many matches must follow a mismatch
