@@ -64,7 +64,7 @@ def clean_command(inputs: Path, output: Path, workers: int, layer_only: bool) ->
     return [sys.executable, "-m", "jiaokan.cli", *arguments]
 
 
-def process_tree_rss(root_pid: int) -> tuple[int, int]:
+def process_tree_memory(root_pid: int) -> tuple[int, int]:
     """Resident bytes of ``root_pid`` and all its descendants (Linux /proc): summed as each
     process reports them (a page forked workers share with the main process counts once
     per process), and as proportional set sizes (a shared page split among its sharers:
@@ -134,7 +134,7 @@ def timed_run(command: list[str]) -> tuple[float, tuple[int, int], int]:
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            rss, proportional = process_tree_rss(process.pid)
+            rss, proportional = process_tree_memory(process.pid)
             peak = (max(peak[0], rss), max(peak[1], proportional))
             stop.wait(0.1)
 

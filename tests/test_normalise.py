@@ -9,6 +9,7 @@ from hypothesis import example, given, settings, strategies as st
 from jiaokan.config import NORMALISATION_RULES, EngineConfig
 from jiaokan.edits import apply_edits
 from jiaokan.normalise import _DASH_VARIANT, _INNER_SPACE, RULES, _is_not_long_dash, _is_not_space, _matches_after, normalise
+from jiaokan.textview import _SPECIAL, _special_matches
 
 CASES = json.loads((Path(__file__).parent / "cases" / "normalise.json").read_text(encoding="utf-8"))
 CONFIG = EngineConfig()
@@ -76,3 +77,13 @@ def test_matches_after_gives_what_a_leading_lookbehind_would(text):
     for pattern, lookbehind, accepts in ((_INNER_SPACE, r"(?<=\S)", _is_not_space), (_DASH_VARIANT, r"(?<![—―])", _is_not_long_dash)):
         expected = [match.span() for match in re.finditer(lookbehind + pattern.pattern, text)]
         assert [match.span() for match in _matches_after(pattern, text, accepts)] == expected
+
+
+_view_noise = st.lists(st.sampled_from(list("科技 \t\n*#_`.．。…⋯—―－-,:;!?()｡﹐，a1") + ["__", "...", "——"]), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_view_noise)
+def test_view_special_runs_are_looked_for_only_where_they_can_start(text):
+    """`textview._SPECIAL_START` must list every character a `_SPECIAL` match can open with."""
+    assert [match.span() for match in _special_matches(text)] == [match.span() for match in _SPECIAL.finditer(text)]

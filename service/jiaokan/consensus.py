@@ -649,9 +649,7 @@ def _evidence(name, view, start, end, voters, winner, rule, resources) -> dict:
     context_right = _context(view.units, end, end + CONTEXT)
     text = context_left + "".join(winner) + context_right
     chosen_end = len(context_left) + max(len("".join(winner)), 1)
-    terms = [] if resources.lexicon.characters.isdisjoint(text) else sorted(
-        {term for start_at, end_at, term in resources.lexicon.find(text) if start_at < chosen_end and end_at > len(context_left)}
-    )
+    terms = sorted({term for start_at, end_at, term in resources.lexicon.find(text) if start_at < chosen_end and end_at > len(context_left)})
     evidence = {"rule": rule, "readings": readings, "chosen": display("".join(winner)), "context": display(context_left) + "[" + display("".join(winner)) + "]" + display(context_right)}
     if terms:
         evidence["lexicon"] = [{"term": term, "source": resources.lexicon.source(term)} for term in terms]

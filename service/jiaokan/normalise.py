@@ -378,7 +378,6 @@ def _ellipsis_edits(text: str, start: int, end: int) -> list[Edit]:
     return [_edit(text, index, index + 1, "……" if index == dots[0] else "", "unify_ellipsis", 0.96) for index in dots]
 
 
-_DASH_CHARACTER = re.compile("[—―－-]")
 #: a dash variant not beside a longer dash (`_matches_after` checks the character before)
 _DASH_VARIANT = re.compile(r"(?:—|―{1,2}|－{2}|-{2,3})(?![—―])")
 
@@ -391,8 +390,6 @@ def _is_not_long_dash(character: str) -> bool:
 def unify_dash(text: str) -> list[Edit]:
     """A lone — or doubled hyphens between Chinese characters become the Chinese dash ——."""
     edits = []
-    if _DASH_CHARACTER.search(text) is None:
-        return edits
     for match in _matches_after(_DASH_VARIANT, text, _is_not_long_dash):
         before, after = _folded_neighbour(text, match.start() - 1, -1), _folded_neighbour(text, match.end(), 1)
         if (is_han(before) or (before and before in "”」")) and (is_han(after) or (after and after in "“「")) or (match.start() == 0 or text[match.start() - 1] == "\n") and is_han(after):

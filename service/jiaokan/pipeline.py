@@ -207,7 +207,7 @@ def _collation_job(name: str, spans: list[WitnessSpan], reliability: Mapping[str
 def _collate_job(corpus: _Corpus, job) -> tuple[Collation, bytes]:
     name, spans, reliability = job
     view = corpus.views[name]
-    readings = collect_readings(view, {span.witness: corpus.views[span.witness].units for span in spans}, spans)
+    readings = collect_readings(view, corpus.units, spans)
     collation = collate(name, view, readings, reliability, corpus.resources, corpus.config.rules)
     return collation, settled_units(len(view), readings)
 

@@ -148,6 +148,8 @@ class Lexicon:
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Every occurrence of a term in ``text`` as (start, end, term), by end."""
+        if self.characters.isdisjoint(text):
+            return []  # (most short texts: the index is not consulted)
         return [(start, start + len(term), term) for start, term, _ in self._index.find(text)]
 
     @cached_property

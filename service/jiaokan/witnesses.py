@@ -17,6 +17,8 @@ from functools import cache
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from jiaokan.config import EngineConfig
 from jiaokan.matching import gram_hashes, text_codes
@@ -334,12 +336,8 @@ def _repeats_before(units: str, start: int) -> int:
     article's first sentence printed two or three times): the other copies' alignment then
     shows them as text this document has twice, which the vote removes. Anchors cannot
     reach them, since their n-grams are not unique in the document."""
-    from rapidfuzz import fuzz
-
     while True:
-        opening = start
-        while opening < min(start + 2, len(units)) and not units[opening].isalnum():
-            opening += 1  # the probe starts at the first letter, digit or Han (the mark before may differ)
+        opening = _skip_marks(units, start)  # the probe starts at a letter, digit or Han (the mark before may differ)
         probe = units[opening:opening + _REPEAT_PROBE]
         if len(probe) < _REPEAT_PROBE:
             return start
@@ -420,8 +418,6 @@ def _extend_by_alignment(first: str, second: str, first_edge: int, second_edge: 
     """Grow an edge over a stretch too noisy for `_extend` (several errors close together):
     align the next units of both documents and keep the longest stretch that ends in a
     match and agrees on at least 70% of its units. Unrelated text agrees on a few percent."""
-    from rapidfuzz.distance import Levenshtein
-
     while True:
         if step > 0:
             first_piece = first[first_edge:first_edge + _ALIGNMENT_REACH]
