@@ -43,3 +43,35 @@ def test_gram_hashes_match_across_lengths_and_texts():
         assert hashes[0] == hashes[9] if size <= 4 else hashes[0] != hashes[1]
         assert len(hashes) == len(codes) - size + 1
     assert len(gram_hashes(codes, 20)) == 0
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.integers(0, 2**42), max_size=300),
+    st.lists(st.integers(0, 2**42), max_size=300),
+)
+def test_integer_table_finds_what_it_holds_and_every_row_of_it(held, asked):
+    import numpy as np
+
+    from jiaokan.matching import IntegerTable
+
+    asked = asked + held[::3]  # some that are there
+    table = IntegerTable(np.array(sorted(held), dtype=np.uint64))
+    values = np.array(asked, dtype=np.uint64)
+    assert table.contains(values).tolist() == [value in held for value in asked]
+    positions, rows = table.rows(values)
+    expected = [(position, row) for position, value in enumerate(asked) for row, key in enumerate(sorted(held)) if key == value]
+    assert sorted(zip(positions.tolist(), rows.tolist())) == expected
+
+
+def test_pair_integers_are_exact_and_read_back():
+    import numpy as np
+
+    from jiaokan.matching import pair_codes, pair_integer, pair_text
+
+    pairs = ["入住", "人住", "\U00020000字", "a\ud800"]
+    codes = [text_codes(pair) for pair in pairs]
+    assert [int(pair_codes(code[:1], code[1:])[0]) for code in codes] == [pair_integer(pair) for pair in pairs]
+    assert [pair_text(pair_integer(pair)) for pair in pairs] == pairs
+    assert len({pair_integer(pair) for pair in pairs}) == len(pairs)
+    assert pair_codes(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)).shape == (0,)

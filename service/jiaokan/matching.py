@@ -10,6 +10,11 @@ up together, with one `searchsorted` (a page of text costs a dozen numpy calls, 
 the lengths), and only the hits are compared as strings (so a hash collision costs time,
 never a wrong match).
 Short texts (a window and its context) are scanned with set lookups instead.
+
+`IntegerTable` is the lookup underneath: sorted integers behind a presence filter, so
+an integer that is not there (most of a text's n-grams) costs one cache miss, not a
+binary search's dozen. The single-copy rules also use it for character pairs, two code
+points packed into one integer (`pair_codes`).
 """
 from __future__ import annotations
 
@@ -25,10 +30,15 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(1_000_003)
 #: texts shorter than this are scanned in Python (numpy's per-call cost dominates there)
 SHORT_TEXT = 48
-#: bits of the presence filter: keys whose top bits hit no entry's are dropped before the
-#: binary search (one bit per slot, 4 MiB per index; at 400,000 strings about one n-gram in
-#: eighty gets through: the binary search, a cache miss a step, is what a scan costs most)
+#: most bits of a presence filter: integers whose slot holds no entry's are dropped before
+#: the binary search (one bit per slot, at most 4 MiB per table; at 400,000 strings about one
+#: n-gram in eighty gets through: the binary search, a cache miss a step, is what a scan
+#: costs most)
 FILTER_BITS = 25
+#: a filter has at least this many slots per entry (fewer bits for a small table)
+FILTER_SLOTS_PER_ENTRY = 64
+#: bits of a code point: two of them make one integer (`pair_codes`)
+CODE_POINT_BITS = 21
 
 
 def text_codes(text: str) -> np.ndarray:
@@ -61,11 +71,6 @@ def _keyed(hashes: np.ndarray, lengths) -> np.ndarray:
         return hashes + lengths * _MULTIPLIER
 
 
-def _filter_slots(keys: np.ndarray) -> np.ndarray:
-    """Where each key falls in the presence filter."""
-    return (keys >> np.uint64(64 - FILTER_BITS)).astype(np.intp)
-
-
 def _mix(polynomial: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         hashes = polynomial * _MULTIPLIER
@@ -82,10 +87,6 @@ class StringIndex(Generic[Value]):
         for string, value in items:
             if string:
                 self.values[string] = value
-        by_length: dict[int, list[str]] = defaultdict(list)
-        for string in self.values:
-            by_length[len(string)].append(string)
-        self.lengths = sorted(by_length)
         #: first character -> length of the longest string it starts
         self._reach: dict[str, int] = {}
         for string in self.values:
@@ -93,19 +94,13 @@ class StringIndex(Generic[Value]):
         #: the first two characters of every string longer than one
         self._openings = {string[:2] for string in self.values if len(string) > 1}
         self._first_character = re.compile("[" + "".join(map(re.escape, sorted(self._reach))) + "]" if self._reach else "(?!)")
-        keys = []
-        for length, strings in by_length.items():
-            joined = text_codes("".join(strings)).reshape(len(strings), length)
-            polynomial = np.zeros(len(strings), dtype=np.uint64)
-            with np.errstate(over="ignore"):
-                for offset in range(length):
-                    polynomial = polynomial * _BASE + joined[:, offset]
-            keys.append(_keyed(_mix(polynomial), np.uint64(length)))
-        #: every string's key (hash and length), sorted
-        self._keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64)
-        self._present = np.zeros(1 << (FILTER_BITS - 3), dtype=np.uint8)
-        slots = _filter_slots(self._keys)
-        np.bitwise_or.at(self._present, slots >> 3, (1 << (slots & 7)).astype(np.uint8))
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for string in self.values:
+            by_length[len(string)].append(string)
+        self.lengths = sorted(by_length)
+        keys = [_string_keys(strings, length) for length, strings in by_length.items()]
+        #: every string's key (hash and length)
+        self._keys = IntegerTable(np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64))
 
     def find(self, text: str) -> list[tuple[int, str, Value]]:
         """Every occurrence as (start, string, value), by end, then longest first (as an
@@ -138,22 +133,85 @@ class StringIndex(Generic[Value]):
         if not polynomials:
             return []
         sizes = [len(polynomial) for polynomial in polynomials]
-        if len(lengths) == 1:
-            keys = _keyed(_mix(polynomials[0]), np.uint64(lengths[0]))
-        else:
-            keys = _keyed(_mix(np.concatenate(polynomials)), np.repeat(np.array(lengths, dtype=np.uint64), sizes))
-        slots = _filter_slots(keys)
-        candidates = np.flatnonzero((self._present[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
-        keys = keys[candidates]
-        slots = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-        candidates = candidates[self._keys[slots] == keys]
-        if len(candidates) == 0:
-            return []
-        if len(lengths) == 1:
-            hits = zip(candidates.tolist(), lengths * len(candidates))
-        else:  # which length's n-grams each hit is among, and where it starts
-            firsts = np.concatenate(([0], np.cumsum(sizes)))
-            groups = np.searchsorted(firsts, candidates, side="right") - 1
-            hits = zip((candidates - firsts[groups]).tolist(), np.array(lengths)[groups].tolist())
+        keys = _keyed(_mix(np.concatenate(polynomials)), np.repeat(np.array(lengths, dtype=np.uint64), sizes))
+        candidates = np.flatnonzero(self._keys.contains(keys))
+        firsts = np.concatenate(([0], np.cumsum(sizes)))  # which length's n-grams each hit is among, and where it starts
+        groups = np.searchsorted(firsts, candidates, side="right") - 1
+        hits = zip((candidates - firsts[groups]).tolist(), np.array(lengths)[groups].tolist())
         values = self.values
         return [(start, text[start:start + length]) for start, length in hits if text[start:start + length] in values]  # a hash collision is dropped here
+
+
+def _string_keys(strings: list[str], length: int) -> np.ndarray:
+    """The keys of ``strings``, all of ``length`` characters (as `StringIndex` keys a text's n-grams)."""
+    joined = text_codes("".join(strings)).reshape(len(strings), length)
+    polynomial = np.zeros(len(strings), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(length):
+            polynomial = polynomial * _BASE + joined[:, offset]
+    return _keyed(_mix(polynomial), np.uint64(length))
+
+
+class IntegerTable:
+    """A fixed sorted array of 64-bit integers (repeats allowed: rows of a one-to-many table)
+    behind a presence filter, to look many integers up at once."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        """``keys``: unsigned 64-bit integers in ascending order."""
+        self.keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        self._bits = int(min(FILTER_BITS, max(6, np.ceil(np.log2(max(1, len(self.keys)) * FILTER_SLOTS_PER_ENTRY)))))
+        self._present = np.zeros(1 << (self._bits - 3), dtype=np.uint8)
+        slots = self._slots(self.keys)
+        np.bitwise_or.at(self._present, slots >> 3, (1 << (slots & 7)).astype(np.uint8))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _slots(self, values: np.ndarray) -> np.ndarray:
+        """Where each value falls in the presence filter (multiplied, so its top bits are mixed)."""
+        with np.errstate(over="ignore"):
+            return ((values * _MULTIPLIER) >> np.uint64(64 - self._bits)).astype(np.intp)
+
+    def _passing(self, values: np.ndarray) -> np.ndarray:
+        """The positions of ``values`` the filter lets through (all that are present, and a few more)."""
+        slots = self._slots(values)
+        return np.flatnonzero((self._present[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        """For each of ``values``, whether the table holds it."""
+        found = np.zeros(len(values), dtype=bool)
+        if len(self.keys) == 0:
+            return found
+        candidates = self._passing(values)
+        wanted = values[candidates]
+        slots = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        found[candidates[self.keys[slots] == wanted]] = True
+        return found
+
+    def rows(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, rows): for each value the table holds, its position in ``values`` with
+        each row of the table that holds it (a value held twice gives two pairs)."""
+        candidates = self._passing(values) if len(self.keys) else np.zeros(0, dtype=np.intp)
+        wanted = values[candidates]
+        low, high = np.searchsorted(self.keys, wanted), np.searchsorted(self.keys, wanted, side="right")
+        counts = high - low
+        present = np.flatnonzero(counts)
+        counts = counts[present]
+        offsets = np.cumsum(counts) - counts  # where each value's rows begin in the result
+        rows = np.repeat(low[present] - offsets, counts) + np.arange(counts.sum())
+        return np.repeat(candidates[present], counts), rows
+
+
+def pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two code points as one integer each (first << 21 | second): distinct pairs, distinct integers."""
+    return (first << np.uint64(CODE_POINT_BITS)) | second
+
+
+def pair_integer(pair: str) -> int:
+    """A two-character string as one integer (`pair_codes`)."""
+    return ord(pair[0]) << CODE_POINT_BITS | ord(pair[1])
+
+
+def pair_text(code: int) -> str:
+    """The two characters of a pair integer (`pair_codes`)."""
+    return chr(code >> CODE_POINT_BITS) + chr(code & ((1 << CODE_POINT_BITS) - 1))

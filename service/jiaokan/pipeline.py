@@ -24,7 +24,7 @@ from jiaokan.consensus import Collation, ConfirmedTerm, collate
 from jiaokan.edits import CONSENSUS, NORMALISATION, REPAIR, Edit, resolve_overlaps
 from jiaokan.errors import InputError
 from jiaokan.normalise import normalise
-from jiaokan.repair import repair
+from jiaokan.repair import build_tables as build_repair_tables, repair
 from jiaokan.resources import Resources, load_resources
 from jiaokan.result import Correction
 from jiaokan.textview import TextView, build_view
@@ -175,6 +175,7 @@ def _chunk(count: int, workers: int) -> int:
 
 def warm_up(resources: Resources, config: EngineConfig) -> None:
     """Build every lazily built table now (worker processes then share them)."""
+    build_repair_tables(resources)
     repair("warm-up", "建档立卡卡脱贫人口，档文。", resources, config, {})
     resources.lexicon.find("")
     resources.lexicon.characters

@@ -20,9 +20,9 @@ from jiaokan.cache import cached_table
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm
 from jiaokan.edits import REPAIR, Edit, common_ends, resolve_overlaps
-from jiaokan.matching import StringIndex, text_codes
+from jiaokan.matching import IntegerTable, StringIndex, pair_codes, pair_integer, pair_text, text_codes
 from jiaokan.resources import Resources
-from jiaokan.script import HAN, HAN_PATTERN
+from jiaokan.script import HAN, HAN_PATTERN, han_code_mask
 from jiaokan.textview import TextView, build_view
 
 #: look-alikes less similar than this are not considered
@@ -87,6 +87,14 @@ def repair(
     if config.enabled("fix_lookalike"):
         edits += fix_lookalike(view, resources, settled)
     return edits
+
+
+def build_tables(resources: Resources) -> None:
+    """Build (or load from `jiaokan.cache`) every table the rules consult, so that worker
+    processes forked afterwards share them and a first text costs what later ones do."""
+    for table in (_two_character_words, _trusted_swap_words, _document_word_table, _document_variant_table,
+                  _swap_index, _word_variant_index, _lexicon_variant_index):
+        table(resources)
 
 
 def _edit(text: str, start: int, end: int, replacement: str, rule: str, confidence: float, **evidence) -> Edit:
@@ -254,7 +262,7 @@ def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: by
             continue
         if _touches_latin(units, index, index + 2):
             continue  # 45度角: a number and its unit, not a misread 角度
-        if not _stands_alone(units, index, index + 2) and not _in_word_outside(units, index, index + 2, resources):
+        if not _stands_alone(units, index, index + 2) and not _word_crosses_edge(units, index, index + 2, resources):
             pair = units[index:index + 2]
             left = units[max(0, index - CONTEXT):index]
             right = units[index + 2:index + 2 + CONTEXT]
@@ -274,15 +282,11 @@ def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: byt
     一建, not 创一)."""
     units = view.units
     candidates = []
-    known = _known_pairs(units, resources)
-    for run_start, run_end in _han_runs(units):
-        if run_end - run_start < 2 or _touches_latin(units, run_start, run_end):
-            continue
-        for index in _swaps_forming_pairs(units, run_start, run_end, resources, known):
-            if not (settled and settled[index] and settled[index + 1]):
-                gain = _lone_swap_gain(units, index, run_start, run_end, resources)
-                if gain is not None and gain >= LONE_SWAP_MARGIN:
-                    candidates.append((gain, index))
+    for index, run_start, run_end in _swaps_forming_pairs(units, resources):
+        if not (settled and settled[index] and settled[index + 1]):
+            gain = _lone_swap_gain(units, index, run_start, run_end, resources)
+            if gain is not None and gain >= LONE_SWAP_MARGIN:
+                candidates.append((gain, index))
     edits = []
     taken: set[int] = set()
     for gain, index in sorted(candidates, key=lambda candidate: (-candidate[0], candidate[1])):
@@ -305,97 +309,104 @@ def _read_again_nearby(units: str, start: int, found: str) -> bool:
     return units.count(found, low, high) >= 2
 
 
-def _han_runs(units: str):
-    """(start, end) of every run of Han characters."""
-    for match in re.finditer(f"{HAN}+", units):
-        yield match.start(), match.end()
-
-
 def _touches_latin(units: str, start: int, end: int) -> bool:
     """Whether a Latin letter or a digit sits right before or after ``[start, end)`` (X轴, 3D
     打印: such a run's edge may belong to a word the dictionary does not know)."""
     return any(0 <= position < len(units) and units[position].isascii() and units[position].isalnum() for position in (start - 1, end))
 
 
-def _swaps_forming_pairs(units: str, run_start: int, run_end: int, resources: Resources, known: list[bool]) -> list[int]:
-    """A quick test before scoring, for each ``index`` of a Han run: as read, one of ``index``
-    and ``index + 1`` forms no two-character word with a neighbour, and once they are swapped
-    each does (选数择据: 数 and 择 form none; 选择, 数据 once swapped); the swapped pair is no
-    word too rare to trust (普惠 -> 惠普). ``known`` is `_known_pairs` of ``units``."""
-    frequencies, terms = resources.words.frequencies, resources.lexicon.terms
-    run = units[run_start:run_end]
-    found = []
-    for offset in range(len(run) - 1):
-        index = run_start + offset
-        if known[index]:
-            continue
-        left_known = offset > 0 and known[index - 1]
-        right_known = offset + 2 < len(run) and known[index + 1]
-        if left_known and right_known:
-            continue
-        first, second = run[offset], run[offset + 1]
-        swapped = second + first
-        if swapped in frequencies or swapped in terms:
-            if not _rare_word(swapped, resources):
-                found.append(run_start + offset)
-            continue
-        before = run[offset - 1] + second if offset > 0 else ""
-        after = first + run[offset + 2] if offset + 2 < len(run) else ""
-        if (before in frequencies or before in terms) and (after in frequencies or after in terms) and before and after:
-            found.append(run_start + offset)
-    return found
+def _swaps_forming_pairs(units: str, resources: Resources) -> list[tuple[int, int, int]]:
+    """(index, run start, run end) for each ``index`` inside a run of Han characters that
+    touches no Latin letter or digit (`_touches_latin`) where, as read, ``index`` and
+    ``index + 1`` form no two-character word, one of them forms none with its other
+    neighbour either, and once they are swapped each does (选数择据: 数 and 择 form none;
+    选择, 数据 once swapped), or the swapped pair is itself a word not too rare to trust
+    (普惠 -> 惠普 is not). A quick test before scoring, done for the whole text at once in
+    numpy, two characters being one integer (`_pair_table`)."""
+    if len(units) < 2:
+        return []
+    words = _two_character_words(resources)
+    codes = text_codes(units)
+    han = han_code_mask(codes)
+    edge = np.zeros(1, dtype=codes.dtype)
+    padded_codes = np.concatenate((edge, codes, edge))  # padded_codes[i + 1] is codes[i]
+    padded_han = np.concatenate(([False], han, [False]))
+    known = np.concatenate(([False], words.contains(pair_codes(codes[:-1], codes[1:])), [False]))  # known[i + 1]: units[i:i + 2]
+    unknown = han[:-1] & han[1:] & ~known[1:-1]
+    # not when each already forms a word with its other neighbour
+    unknown &= ~(padded_han[:-3] & known[:-2] & padded_han[3:] & known[2:])
+    indices = np.flatnonzero(unknown)
+    first, second = codes[indices], codes[indices + 1]
+    swapped_known = words.contains(pair_codes(second, first))
+    lone = indices[~swapped_known]  # no word swapped: both outer pairs must be words once swapped
+    before = padded_han[lone] & words.contains(pair_codes(padded_codes[lone], padded_codes[lone + 2]))  # units[i - 1] + units[i + 1]
+    after = padded_han[lone + 3] & words.contains(pair_codes(padded_codes[lone + 1], padded_codes[lone + 3]))  # units[i] + units[i + 2]
+    trusted = _trusted_swap_words(resources).contains(pair_codes(second[swapped_known], first[swapped_known]))
+    found = np.sort(np.concatenate((indices[swapped_known][trusted], lone[before & after]))).tolist()
+    return [(index, *run) for index in found if not _touches_latin(units, *(run := _han_run_around(units, index)))]
 
 
-def _known_pairs(units: str, resources: Resources) -> list[bool]:
-    """For each ``index``, whether ``units[index:index + 2]`` is a known word (a dictionary word
-    or a term: `Resources.is_known_word`), all looked up at once (`_pair_matches`)."""
-    return _pair_matches(units, _two_character_words(resources)).tolist()
+def _han_run_around(units: str, index: int) -> tuple[int, int]:
+    """(start, end) of the run of Han characters that holds ``index``."""
+    start, end = index, index + 1
+    while start > 0 and HAN_PATTERN.match(units[start - 1]):
+        start -= 1
+    while end < len(units) and HAN_PATTERN.match(units[end]):
+        end += 1
+    return start, end
 
 
-def _pair_starts(units: str, table: np.ndarray) -> list[int]:
-    """Where a pair of ``table`` (`_pair_table`) starts in ``units``."""
-    return np.flatnonzero(_pair_matches(units, table)).tolist()
+def _han_runs(units: str):
+    """(start, end) of every run of Han characters."""
+    for match in re.finditer(f"{HAN}+", units):
+        yield match.start(), match.end()
 
 
-def _pair_matches(units: str, table: np.ndarray) -> np.ndarray:
-    """For each ``index``, whether ``units[index:index + 2]`` is in ``table``: in numpy, two
-    characters being one integer (`_pair_table`), so the lookup is exact."""
+def _pair_matches(units: str, table: IntegerTable) -> np.ndarray:
+    """For each ``index``, whether ``units[index:index + 2]`` is in ``table`` (`_pair_table`):
+    looked up at once, two characters being one integer, so the lookup is exact."""
     if len(units) < 2:
         return np.zeros(0, dtype=bool)
     codes = text_codes(units)
-    pairs = (codes[:-1] << np.uint64(21)) | codes[1:]  # code points take 21 bits: no two pairs share an integer
-    if len(table) == 0:
-        return np.zeros(len(pairs), dtype=bool)
-    slots = np.minimum(np.searchsorted(table, pairs), len(table) - 1)
-    return table[slots] == pairs
+    return table.contains(pair_codes(codes[:-1], codes[1:]))
 
 
-def _pair_table(pairs) -> np.ndarray:
-    """Two-character strings as sorted integers (first code point << 21 | second)."""
-    return np.unique(np.array([ord(pair[0]) << 21 | ord(pair[1]) for pair in pairs], dtype=np.uint64))
+def _pair_table(pairs) -> IntegerTable:
+    """Two-character strings as one integer each (`jiaokan.matching.pair_codes`), to look up."""
+    return IntegerTable(np.unique(np.array([pair_integer(pair) for pair in pairs], dtype=np.uint64)))
 
 
 @lru_cache(maxsize=2)
-def _two_character_words(resources: Resources) -> np.ndarray:
+def _two_character_words(resources: Resources) -> IntegerTable:
     """Every known two-character word (`_pair_table`; built once per lexicon, `jiaokan.cache`)."""
-    def build() -> np.ndarray:
+    def build() -> IntegerTable:
         return _pair_table([word for word in resources.words.frequencies if len(word) == 2] + [term for term in resources.lexicon.terms if len(term) == 2])
 
     return cached_table("two-character-words", build, _lexicon_key(resources))
 
 
 @lru_cache(maxsize=2)
-def _document_word_table(resources: Resources) -> np.ndarray:
+def _trusted_swap_words(resources: Resources) -> IntegerTable:
+    """The known two-character words a lone swap may form: all but the rare ones (`_rare_word`)."""
+    def build() -> IntegerTable:
+        words = [word for word in resources.words.frequencies if len(word) == 2] + [term for term in resources.lexicon.terms if len(term) == 2]
+        return _pair_table([word for word in words if not _rare_word(word, resources)])
+
+    return cached_table("trusted-swap-words", build, _lexicon_key(resources))
+
+
+@lru_cache(maxsize=2)
+def _document_word_table(resources: Resources) -> IntegerTable:
     """The two-character words `_document_word_variants` looks for misread in a text: Han, from
     `DOCUMENT_WORD_FREQUENCY` to the variant table's floor (`_pair_table`, built once)."""
-    def build() -> np.ndarray:
+    def build() -> IntegerTable:
         floor = WORD_FREQUENCY_FLOOR[2]
         return _pair_table([
             word for word, frequency in resources.words.frequencies.items()
             if len(word) == 2 and DOCUMENT_WORD_FREQUENCY <= frequency < floor and _all_han(word)
         ])
 
-    return cached_table("document-word-pairs", build)
+    return cached_table("document-word-pairs", build, _lexicon_key(resources))
 
 
 def _rare_word(text: str, resources: Resources) -> bool:
@@ -448,9 +459,22 @@ def _stands_alone(units: str, start: int, end: int) -> bool:
     return not HAN_PATTERN.match(before or "。") and not HAN_PATTERN.match(after or "。")
 
 
-def _in_word_outside(units: str, start: int, end: int, resources: Resources) -> bool:
-    """Whether a known word joins part of ``[start, end)`` with a character outside it."""
-    return _known_word_near(units, start, end, resources, lambda word_start, word_end: word_start < start < word_end or word_start < end < word_end)
+def _word_crosses_edge(units: str, start: int, end: int, resources: Resources) -> bool:
+    """Whether a known word joins part of ``[start, end)`` with a character outside it (模式运行
+    is no misread 试运行; 值班 holds 值, so 值 is no misreading on its own)."""
+    return _word_across(units, start, resources) or _word_across(units, end, resources)
+
+
+def _word_across(units: str, edge: int, resources: Resources) -> bool:
+    """Whether a known word (two or more characters, `Resources.is_known_word`) holds both
+    ``units[edge - 1]`` and ``units[edge]``; the nearest starts, the common case, are tried first."""
+    frequencies, terms, reach = resources.words.frequencies, resources.lexicon.terms, resources.known_reach
+    for start in range(edge - 1, max(-1, edge - resources.longest_known), -1):
+        for end in range(edge + 1, min(start + reach.get(units[start], 1), len(units)) + 1):
+            piece = units[start:end]  # two or more characters: a dictionary word is known
+            if piece in frequencies or piece in terms:
+                return True
+    return False
 
 
 # ---------------------------------------------------------------- domain terms
@@ -476,7 +500,7 @@ def match_domain_term(view: TextView, resources: Resources, confirmed: Mapping[s
     edits = []
     for end_index, variant, target in sorted(matches, key=lambda match: (match[0], match[1])):
         start_index = end_index - len(variant) + 1
-        if _inside_longer_word(view.units, start_index, end_index + 1, resources) or _term_nearby(view.units, start_index, end_index + 1, target.term):
+        if _word_crosses_edge(view.units, start_index, end_index + 1, resources) or _term_nearby(view.units, start_index, end_index + 1, target.term):
             continue
         confidence = {"confirmed": 0.95, "lookalike": 0.6 + 0.35 * target.similarity, "dropped": 0.8}[target.kind]
         edits.append(_term_edit(view, start_index, end_index + 1, target, confidence))
@@ -514,17 +538,6 @@ def _keep_best(variants: dict[str, _Target], variant: str, target: _Target) -> N
     current = variants.get(variant)
     if current is None or (target.similarity, target.term) > (current.similarity, current.term):
         variants[variant] = target
-
-
-def _inside_longer_word(units: str, start: int, end: int, resources: Resources) -> bool:
-    """Whether a known word crosses an edge of the match (模式运行 is no misread 试运行)."""
-    longest, reach = resources.words.longest, resources.known_reach
-    for edge in (start, end):
-        for word_start in range(max(0, edge - longest + 1), edge):
-            for word_end in range(edge + 1, min(len(units), word_start + min(longest, reach.get(units[word_start], 1))) + 1):
-                if resources.is_known_word(units[word_start:word_end]):
-                    return True
-    return False
 
 
 def _term_nearby(units: str, start: int, end: int, term: str) -> bool:
@@ -590,31 +603,39 @@ DOCUMENT_WORD_FREQUENCY = 20
 def _document_word_variants(units: str, resources: Resources) -> list[tuple[int, str, str]]:
     """(start, misreading, word) for the two-character words this text prints that are too
     rare for the word-variant table (入住), where the text also has a non-word one look-alike
-    away from one (人住): what the document itself says is a word it uses."""
-    words = {units[start:start + 2] for start in _pair_starts(units, _document_word_table(resources))}
-    if not words:
+    away from one (人住): what the document itself says is a word it uses. In numpy over
+    the text's pairs (`_document_variant_table`)."""
+    if len(units) < 2:
         return []
-    pairs = {units[index:index + 2] for index in range(len(units) - 1)}  # a set comprehension: fast
-    characters = set(units)  # a misreading in the text is made of the text's characters
-    matches = []
-    for word in words:
-        for position, character in enumerate(word):
-            for lookalike, similarity in resources.lookalikes.of(character).items():
-                if lookalike not in characters or similarity < LOOKALIKE_SIMILARITY:
-                    continue
-                variant = word[:position] + lookalike + word[position + 1:]
-                if variant in pairs and not resources.is_known_word(variant):
-                    matches.extend((start, variant, word) for start in _occurrences(units, variant))
-    return matches
+    codes = text_codes(units)
+    pairs = pair_codes(codes[:-1], codes[1:])
+    printed = IntegerTable(np.unique(pairs[_document_word_table(resources).contains(pairs)]))
+    if len(printed) == 0:
+        return []
+    misreadings, words = _document_variant_table(resources)
+    starts, rows = misreadings.rows(pairs)
+    kept = printed.contains(words[rows])
+    return [(start, units[start:start + 2], pair_text(word)) for start, word in zip(starts[kept].tolist(), words[rows[kept]].tolist())]
 
 
-def _occurrences(units: str, text: str) -> list[int]:
-    """Every start of ``text`` in ``units``."""
-    starts, start = [], units.find(text)
-    while start >= 0:
-        starts.append(start)
-        start = units.find(text, start + 1)
-    return starts
+@lru_cache(maxsize=2)
+def _document_variant_table(resources: Resources) -> tuple[IntegerTable, np.ndarray]:
+    """(misreadings, words): every non-word one look-alike (`LOOKALIKE_SIMILARITY`) away from
+    a word of `_document_word_table`, and that word, as pair integers in rows sorted by
+    misreading (about a million rows, 20 MB; built once per lexicon, `jiaokan.cache`)."""
+    def build() -> tuple[IntegerTable, np.ndarray]:
+        rows = set()
+        for code in _document_word_table(resources).keys.tolist():
+            word = pair_text(code)
+            for position, character in enumerate(word):
+                for lookalike, similarity in resources.lookalikes.of(character).items():
+                    variant = word[:position] + lookalike + word[position + 1:]
+                    if similarity >= LOOKALIKE_SIMILARITY and not resources.is_known_word(variant):
+                        rows.add((pair_integer(variant), code))
+        table = np.array(sorted(rows), dtype=np.uint64).reshape(-1, 2)
+        return IntegerTable(table[:, 0]), np.ascontiguousarray(table[:, 1])
+
+    return cached_table("document-word-variants", build, _lexicon_key(resources))
 
 
 #: what comes right before a person's name in news text (a title or role)
@@ -718,24 +739,8 @@ def _document_word_bonus(units: str, start: int, word: str, resources: Resources
 def _lookalike_gain(units: str, index: int, replacement: str, resources: Resources) -> float:
     left = units[max(0, index - CONTEXT):index]
     right = units[index + 1:index + 1 + CONTEXT]
-    if any(_inside_word_with(units, index, resources) for _ in (0,)):
+    if _word_crosses_edge(units, index, index + 1, resources):  # the character already belongs to a word
         return -math.inf
     before = resources.words.segmentation_score(left + units[index] + right)
     after = resources.words.segmentation_score(left + replacement + right)
     return after - before
-
-
-def _inside_word_with(units: str, index: int, resources: Resources) -> bool:
-    """Whether the character already belongs to a known word with a neighbour."""
-    return _known_word_near(units, index, index + 1, resources, lambda start, end: True)
-
-
-def _known_word_near(units: str, first: int, last: int, resources: Resources, wanted) -> bool:
-    """Whether a known word of two or more characters overlapping ``[first, last)`` satisfies
-    ``wanted(start, end)``; short words, the common case, are tried first."""
-    longest, reach = resources.longest_known, resources.known_reach
-    for start in range(max(0, first - longest + 1), min(last, len(units) - 1)):
-        for length in range(max(2, first - start + 1), min(reach.get(units[start], 1), len(units) - start) + 1):
-            if wanted(start, start + length) and resources.is_known_word(units[start:start + length]):
-                return True
-    return False

@@ -38,3 +38,9 @@ def has_han(text: str, at_least: int) -> bool:
         if found >= at_least:
             return True
     return at_least <= 0
+
+
+def han_code_mask(codes):
+    """For an array of code points (numpy), whether each is a Han character (`HAN_RANGES`)."""
+    return (((codes >= 0x3400) & (codes <= 0x4DBF)) | ((codes >= 0x4E00) & (codes <= 0x9FFF))
+            | ((codes >= 0xF900) & (codes <= 0xFAFF)) | ((codes >= 0x20000) & (codes <= 0x2EBEF)))

@@ -2,10 +2,12 @@
 
 Nothing is created at import time: each call opens its own database engine (running
 the migrations first, so an existing database upgrades) and keeps it in ``app.state``, with
-the engine configs of corrections (`EngineConfigs`, over this app's `LexiconCache`).
+the engine configs of corrections (`EngineConfigs`, over this app's `LexiconCache`) and the
+engine lane, the one thread that runs corrections (`jiaokan.api.routes.correct`).
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from jiaokan.settings import Settings, load_settings
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None):
         if settings.warm_up:
             warm_up_engine()
         yield
+        app.state.engine_lane.shutdown(wait=True)
         engine.dispose()
 
     app = FastAPI(title="jiaokan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None):
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.engine_configs = EngineConfigs(settings, LexiconCache(engine, session_factory))
+    app.state.engine_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jiaokan-engine")
     install_error_handlers(app)
     for module in (health, correct, documents, proposals, lexicon):
         app.include_router(module.router)

@@ -1,0 +1,98 @@
+"""The single-copy rules' numpy shortcuts against plain Python versions of what they compute.
+
+`_swaps_forming_pairs` and `_document_word_variants` look up a whole text's character pairs
+at once in integer tables; `_word_across` walks words outward from a boundary. Each is
+checked here against the direct definition, on random texts over characters that form
+many words, so any drift between the fast form and the meaning shows up.
+"""
+import random
+
+import pytest
+
+from jiaokan import repair
+from jiaokan.resources import load_resources
+from jiaokan.script import is_han
+
+# characters of frequent words, look-alikes among them, marks and Latin letters
+ALPHABET = "选择数据文档添加入住人住宅中小学生活动力量己已土士未末的了和是在有，。、 Ab12"
+
+
+@pytest.fixture(scope="module")
+def resources():
+    return load_resources(())
+
+
+def random_texts(count: int, seed: int):
+    rng = random.Random(seed)
+    return ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 60))) for _ in range(count)]
+
+
+def known(text: str, resources) -> bool:
+    return resources.is_known_word(text)
+
+
+def swaps_forming_pairs_directly(units: str, resources) -> list[tuple[int, int, int]]:
+    """`repair._swaps_forming_pairs` one position at a time, as its docstring states it."""
+    found = []
+    for run_start, run_end in repair._han_runs(units):
+        if repair._touches_latin(units, run_start, run_end):
+            continue
+        for index in range(run_start, run_end - 1):
+            first, second = units[index], units[index + 1]
+            if known(first + second, resources):
+                continue
+            left_known = index > run_start and known(units[index - 1] + first, resources)
+            right_known = index + 2 < run_end and known(second + units[index + 2], resources)
+            if left_known and right_known:
+                continue
+            swapped = second + first
+            if known(swapped, resources):
+                if not repair._rare_word(swapped, resources):
+                    found.append((index, run_start, run_end))
+                continue
+            before = index > run_start and known(units[index - 1] + second, resources)
+            after = index + 2 < run_end and known(first + units[index + 2], resources)
+            if before and after:
+                found.append((index, run_start, run_end))
+    return found
+
+
+def document_word_variants_directly(units: str, resources) -> set[tuple[int, str, str]]:
+    """`repair._document_word_variants` from the word list and the look-alike table."""
+    words = {units[start:start + 2] for start in range(len(units) - 1)
+             if all(map(is_han, units[start:start + 2]))
+             and repair.DOCUMENT_WORD_FREQUENCY <= resources.words.frequency(units[start:start + 2]) < repair.WORD_FREQUENCY_FLOOR[2]}
+    found = set()
+    for start in range(len(units) - 1):
+        pair = units[start:start + 2]
+        for word in words:
+            differing = [position for position in range(2) if pair[position] != word[position]]
+            if len(differing) == 1 and not known(pair, resources):
+                position = differing[0]
+                if resources.lookalikes.similarity(word[position], pair[position]) >= repair.LOOKALIKE_SIMILARITY:
+                    found.add((start, pair, word))
+    return found
+
+
+def word_across_directly(units: str, edge: int, resources) -> bool:
+    return any(known(units[start:end], resources)
+               for start in range(max(0, edge - resources.longest_known + 1), edge)
+               for end in range(edge + 1, min(len(units), start + resources.longest_known) + 1))
+
+
+def test_swaps_forming_pairs_match_their_definition(resources):
+    for units in random_texts(400, 1) + ["选数择据，档文", "普惠普惠", "A选数择据", "选数择据1"]:
+        assert repair._swaps_forming_pairs(units, resources) == swaps_forming_pairs_directly(units, resources), units
+
+
+def test_document_word_variants_match_their_definition(resources):
+    texts = random_texts(300, 2) + ["入住的人住进来", "住宅人住宅"]
+    assert any(document_word_variants_directly(units, resources) for units in texts)  # the test sees real hits
+    for units in texts:
+        assert set(repair._document_word_variants(units, resources)) == document_word_variants_directly(units, resources), units
+
+
+def test_a_word_across_an_edge_is_found_as_the_definition_says(resources):
+    for units in random_texts(200, 3) + ["中小学生活动", "在天安门广场上", "马克思主义者"]:  # 门|广 in 天安门广场: only the whole word crosses it
+        for edge in range(len(units) + 1):
+            assert repair._word_across(units, edge, resources) == word_across_directly(units, edge, resources), (units, edge)
