@@ -100,3 +100,22 @@ def test_rejected_proposal_stays_out_and_accepted_survives_restart(sqlite_url, m
         (again,) = [p for p in client.get(f"/v1/documents/{created['id']}/proposals").json() if p["id"] == doubled["id"]]
         assert again["status"] == "accepted"
     restarted.state.engine.dispose()
+
+
+def test_a_large_request_runs_in_the_engine_lane_and_reads_as_a_small_one_would(client, monkeypatch):
+    """Small requests are corrected in the event loop, larger ones in the lane's thread:
+    where it runs changes nothing in the answer, and the lane is really used."""
+    import threading
+
+    from jiaokan.api.routes import correct as route
+
+    witnesses = [passage(other) for other in PASSAGE_COPIES[1:]]
+    payload = {"text": passage("002"), "witnesses": witnesses}
+    threads = []
+    original = route.correct_to_json
+    monkeypatch.setattr(route, "correct_to_json", lambda *arguments: threads.append(threading.current_thread().name) or original(*arguments))
+    inline = client.post("/v1/correct", json=payload).json()
+    monkeypatch.setattr(route, "INLINE_CHARACTERS", 0)
+    in_lane = client.post("/v1/correct", json=payload).json()
+    assert in_lane == inline and "带光联调" in in_lane["text"]
+    assert not threads[0].startswith("jiaokan-engine") and threads[1].startswith("jiaokan-engine")
