@@ -6,12 +6,13 @@ checked here against the direct definition, on random texts over characters that
 many words, so any drift between the fast form and the meaning shows up.
 """
 import random
+import re
 
 import pytest
 
 from jiaokan import repair
 from jiaokan.resources import load_resources
-from jiaokan.script import is_han
+from jiaokan.script import HAN, is_han
 
 # characters of frequent words, look-alikes among them, marks and Latin letters
 ALPHABET = "选择数据文档添加入住人住宅中小学生活动力量己已土士未末的了和是在有，。、 Ab12"
@@ -34,7 +35,8 @@ def known(text: str, resources) -> bool:
 def swaps_forming_pairs_directly(units: str, resources) -> list[tuple[int, int, int]]:
     """`repair._swaps_forming_pairs` one position at a time, as its docstring states it."""
     found = []
-    for run_start, run_end in repair._han_runs(units):
+    for run in re.finditer(f"{HAN}+", units):
+        run_start, run_end = run.span()
         if repair._touches_latin(units, run_start, run_end):
             continue
         for index in range(run_start, run_end - 1):

@@ -190,14 +190,16 @@ def _doubling_evidence(units: str, index: int, resources: Resources) -> tuple[fl
     return gain, "/".join(words)
 
 
-def _han_stretch(units: str, first: int, last: int) -> tuple[int, int]:
-    """``[first, last)`` widened by up to `CONTEXT` Han characters on each side (a mark or a
-    Latin letter ends a stretch: no word crosses it)."""
+def _han_stretch(units: str, first: int, last: int, reach: int | None = CONTEXT) -> tuple[int, int]:
+    """``[first, last)`` widened by up to ``reach`` Han characters on each side, or to the
+    whole run of Han characters with ``reach`` None (a mark or a Latin letter ends a
+    stretch: no word crosses it)."""
+    low, high = (0, len(units)) if reach is None else (max(0, first - reach), min(len(units), last + reach))
     start = first
-    while start > max(0, first - CONTEXT) and HAN_PATTERN.match(units[start - 1]):
+    while start > low and HAN_PATTERN.match(units[start - 1]):
         start -= 1
     end = last
-    while end < min(len(units), last + CONTEXT) and HAN_PATTERN.match(units[end]):
+    while end < high and HAN_PATTERN.match(units[end]):
         end += 1
     return start, end
 
@@ -343,32 +345,7 @@ def _swaps_forming_pairs(units: str, resources: Resources) -> list[tuple[int, in
     after = padded_han[lone + 3] & words.contains(pair_codes(padded_codes[lone + 1], padded_codes[lone + 3]))  # units[i] + units[i + 2]
     trusted = _trusted_swap_words(resources).contains(pair_codes(second[swapped_known], first[swapped_known]))
     found = np.sort(np.concatenate((indices[swapped_known][trusted], lone[before & after]))).tolist()
-    return [(index, *run) for index in found if not _touches_latin(units, *(run := _han_run_around(units, index)))]
-
-
-def _han_run_around(units: str, index: int) -> tuple[int, int]:
-    """(start, end) of the run of Han characters that holds ``index``."""
-    start, end = index, index + 1
-    while start > 0 and HAN_PATTERN.match(units[start - 1]):
-        start -= 1
-    while end < len(units) and HAN_PATTERN.match(units[end]):
-        end += 1
-    return start, end
-
-
-def _han_runs(units: str):
-    """(start, end) of every run of Han characters."""
-    for match in re.finditer(f"{HAN}+", units):
-        yield match.start(), match.end()
-
-
-def _pair_matches(units: str, table: IntegerTable) -> np.ndarray:
-    """For each ``index``, whether ``units[index:index + 2]`` is in ``table`` (`_pair_table`):
-    looked up at once, two characters being one integer, so the lookup is exact."""
-    if len(units) < 2:
-        return np.zeros(0, dtype=bool)
-    codes = text_codes(units)
-    return table.contains(pair_codes(codes[:-1], codes[1:]))
+    return [(index, *run) for index in found if not _touches_latin(units, *(run := _han_stretch(units, index, index + 1, reach=None)))]
 
 
 def _pair_table(pairs) -> IntegerTable:
@@ -376,21 +353,22 @@ def _pair_table(pairs) -> IntegerTable:
     return IntegerTable(np.unique(np.array([pair_integer(pair) for pair in pairs], dtype=np.uint64)))
 
 
+def _known_two_character_words(resources: Resources) -> list[str]:
+    """Every known two-character word: dictionary words and terms (`Resources.is_known_word`)."""
+    return [word for word in resources.words.frequencies if len(word) == 2] + [term for term in resources.lexicon.terms if len(term) == 2]
+
+
 @lru_cache(maxsize=2)
 def _two_character_words(resources: Resources) -> IntegerTable:
     """Every known two-character word (`_pair_table`; built once per lexicon, `jiaokan.cache`)."""
-    def build() -> IntegerTable:
-        return _pair_table([word for word in resources.words.frequencies if len(word) == 2] + [term for term in resources.lexicon.terms if len(term) == 2])
-
-    return cached_table("two-character-words", build, _lexicon_key(resources))
+    return cached_table("two-character-words", lambda: _pair_table(_known_two_character_words(resources)), _lexicon_key(resources))
 
 
 @lru_cache(maxsize=2)
 def _trusted_swap_words(resources: Resources) -> IntegerTable:
     """The known two-character words a lone swap may form: all but the rare ones (`_rare_word`)."""
     def build() -> IntegerTable:
-        words = [word for word in resources.words.frequencies if len(word) == 2] + [term for term in resources.lexicon.terms if len(term) == 2]
-        return _pair_table([word for word in words if not _rare_word(word, resources)])
+        return _pair_table([word for word in _known_two_character_words(resources) if not _rare_word(word, resources)])
 
     return cached_table("trusted-swap-words", build, _lexicon_key(resources))
 

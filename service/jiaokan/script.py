@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+#: code point ranges of CJK ideographs (unified, extension A, compatibility, extensions B-F)
+HAN_CODE_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2EBEF))
+HAN_RANGES = "".join(f"{chr(low)}-{chr(high)}" for low, high in HAN_CODE_RANGES)
 HAN = f"[{HAN_RANGES}]"
 #: full-width punctuation that marks Chinese context
 CHINESE_PUNCTUATION = "，。、；：！？（）《》〈〉“”‘’「」『』【】……——·～"
@@ -41,6 +43,8 @@ def has_han(text: str, at_least: int) -> bool:
 
 
 def han_code_mask(codes):
-    """For an array of code points (numpy), whether each is a Han character (`HAN_RANGES`)."""
-    return (((codes >= 0x3400) & (codes <= 0x4DBF)) | ((codes >= 0x4E00) & (codes <= 0x9FFF))
-            | ((codes >= 0xF900) & (codes <= 0xFAFF)) | ((codes >= 0x20000) & (codes <= 0x2EBEF)))
+    """For an array of code points (numpy), whether each is a Han character (`HAN_CODE_RANGES`)."""
+    mask = (codes >= HAN_CODE_RANGES[0][0]) & (codes <= HAN_CODE_RANGES[0][1])
+    for low, high in HAN_CODE_RANGES[1:]:
+        mask |= (codes >= low) & (codes <= high)
+    return mask

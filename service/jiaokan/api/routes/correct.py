@@ -9,10 +9,10 @@ engine, so validating them again against `CorrectResponse` would only repeat wor
 Where the engine runs: the engine holds the interpreter lock for most of a request, so
 threads running it side by side only take turns, and lose to the switching. On this
 project's 2-core benchmark machine a 2 KB text cost 4.6 ms of CPU run after run, and 9.8 ms
-each with eight threads at once. So a small request (`INLINE_CHARACTERS`, a few
-to a few dozen milliseconds of work) runs right in the event loop, where handing it to a thread would
-cost more than it saves; a larger one runs in the app's engine lane, one thread, so the
-event loop stays free for other connections meanwhile. More throughput comes from more
+each with eight threads at once. So a small request (`INLINE_CHARACTERS`, a few to a few
+dozen milliseconds of work) runs right in the event loop, where handing it to a thread
+would cost more than it saves; a larger one runs in the app's engine lane, one thread, so
+the event loop stays free for other connections meanwhile. More throughput comes from more
 worker processes (``jiaokan serve --workers``).
 """
 from __future__ import annotations
