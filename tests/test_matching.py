@@ -1,6 +1,7 @@
 """`StringIndex` against a brute-force search: every occurrence, in Aho-Corasick order."""
 import random
 
+import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from jiaokan.matching import SHORT_TEXT, StringIndex, gram_hashes, text_codes
@@ -23,6 +24,19 @@ def test_finds_every_occurrence_in_order(strings, text):
     found = index.find(text)
     assert [(start, string) for start, string, _ in found] == brute_force(set(strings), text)
     assert all(value == index.values[string] for _, string, value in found)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.text(st.sampled_from(ALPHABET), min_size=1, max_size=7), max_size=40),
+    st.text(st.sampled_from(ALPHABET), max_size=3 * SHORT_TEXT),
+    st.randoms(use_true_random=False),
+)
+def test_find_within_keeps_the_occurrences_holding_a_marked_character(strings, text, rng):
+    index = StringIndex({string: position for position, string in enumerate(strings)})
+    within = np.array([rng.random() < 0.2 for _ in text], dtype=bool)
+    expected = [hit for hit in index.find(text) if within[hit[0]:hit[0] + len(hit[1])].any()]
+    assert index.find(text, within) == expected
 
 
 def test_a_large_index_finds_what_a_set_holds_and_nothing_else():

@@ -8,6 +8,7 @@ many words, so any drift between the fast form and the meaning shows up.
 import random
 import re
 
+import numpy as np
 import pytest
 
 from jiaokan import repair
@@ -85,6 +86,27 @@ def word_across_directly(units: str, edge: int, resources) -> bool:
 def test_swaps_forming_pairs_match_their_definition(resources):
     for units in random_texts(400, 1) + ["选数择据，档文", "普惠普惠", "A选数择据", "选数择据1"]:
         assert repair._swaps_forming_pairs(units, resources) == swaps_forming_pairs_directly(units, resources), units
+
+
+def marked_units(units: str, seed: int):
+    rng = random.Random(seed)
+    return np.array([rng.random() < 0.3 for _ in units], dtype=bool)
+
+
+def test_scans_within_marked_units_keep_what_holds_a_marked_unit(resources):
+    """Where copies settle most of a text, the scans look only at pairs holding a unit in doubt:
+    the same as scanning all of it and keeping those."""
+    # 生人活动和量 with 活 alone in doubt: 人活 and 动和 are looked up as the neighbours of 活动
+    named = [("生人活动和量", {2}), ("士人小学动和", {2}), ("选数择据，档文", {1, 5}), ("入住的人住进来", {3})]
+    cases = [(units, marked_units(units, seed)) for seed, units in enumerate(random_texts(300, 4))]
+    cases += [(units, np.array([position in marked for position in range(len(units))])) for units, marked in named]
+    for units, within in cases:
+        assert repair._swaps_forming_pairs(units, resources, within) == [
+            found for found in repair._swaps_forming_pairs(units, resources) if within[found[0]:found[0] + 2].any()
+        ], units
+        assert set(repair._document_word_variants(units, resources, within)) == {
+            found for found in repair._document_word_variants(units, resources) if within[found[0]:found[0] + 2].any()
+        }, units
 
 
 def test_document_word_variants_match_their_definition(resources):

@@ -102,12 +102,18 @@ class StringIndex(Generic[Value]):
         #: every string's key (hash and length)
         self._keys = IntegerTable(np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64))
 
-    def find(self, text: str) -> list[tuple[int, str, Value]]:
+    def find(self, text: str, within: np.ndarray | None = None) -> list[tuple[int, str, Value]]:
         """Every occurrence as (start, string, value), by end, then longest first (as an
-        Aho-Corasick pass reports them)."""
-        if not self.values or not text:
+        Aho-Corasick pass reports them). With ``within`` (a boolean per character of
+        ``text``), only the occurrences that hold at least one marked character."""
+        if not self.values or not text or (within is not None and not within.any()):
             return []
-        found = self._scan_short(text) if len(text) < SHORT_TEXT else self._scan_hashed(text)
+        if len(text) < SHORT_TEXT:
+            found = self._scan_short(text)
+            if within is not None:
+                found = [(start, string) for start, string in found if within[start:start + len(string)].any()]
+        else:
+            found = self._scan_hashed(text, within)
         found.sort(key=lambda hit: (hit[0] + len(hit[1]), -len(hit[1])))
         return [(start, string, self.values[string]) for start, string in found]
 
@@ -121,15 +127,24 @@ class StringIndex(Generic[Value]):
             if text[start:end] in values
         ]
 
-    def _scan_hashed(self, text: str) -> list[tuple[int, str]]:
+    def _scan_hashed(self, text: str, within: np.ndarray | None = None) -> list[tuple[int, str]]:
         """All lengths at once: the n-grams' polynomials of every indexed length, one after
-        another, keyed, filtered and looked up together."""
+        another, keyed, filtered and looked up together (with ``within``, only the n-grams
+        holding a marked character: a lookup is what a scan costs most)."""
         wanted = set(self.lengths)
-        polynomials, lengths = [], []
+        marked = None if within is None else np.concatenate(([0], np.cumsum(within, dtype=np.intp)))
+        polynomials, starts, lengths = [], [], []
         for length, polynomial in _growing_polynomials(text_codes(text), self.lengths[-1]):
-            if length in wanted:
+            if length not in wanted:
+                continue
+            if marked is None:
                 polynomials.append(polynomial)
-                lengths.append(length)
+                starts.append(None)
+            else:
+                kept = np.flatnonzero(marked[length:] > marked[:-length])
+                polynomials.append(polynomial[kept])
+                starts.append(kept)
+            lengths.append(length)
         if not polynomials:
             return []
         sizes = [len(polynomial) for polynomial in polynomials]
@@ -137,7 +152,8 @@ class StringIndex(Generic[Value]):
         candidates = np.flatnonzero(self._keys.contains(keys))
         firsts = np.concatenate(([0], np.cumsum(sizes)))  # which length's n-grams each hit is among, and where it starts
         groups = np.searchsorted(firsts, candidates, side="right") - 1
-        hits = zip((candidates - firsts[groups]).tolist(), np.array(lengths)[groups].tolist())
+        positions = candidates - firsts[groups] if marked is None else np.concatenate(starts)[candidates]
+        hits = zip(positions.tolist(), np.array(lengths)[groups].tolist())
         values = self.values
         return [(start, text[start:start + length]) for start, length in hits if text[start:start + length] in values]  # a hash collision is dropped here
 

@@ -180,6 +180,7 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     resources.lexicon.find("")
     resources.lexicon.characters
     resources.known_reach
+    resources.words.prefixes
     resources.english
     normalise("", config)
 

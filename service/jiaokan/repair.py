@@ -92,9 +92,15 @@ def repair(
 def build_tables(resources: Resources) -> None:
     """Build (or load from `jiaokan.cache`) every table the rules consult, so that worker
     processes forked afterwards share them and a first text costs what later ones do."""
-    for table in (_two_character_words, _trusted_swap_words, _document_word_table, _document_variant_table,
+    for table in (_two_character_words, _trusted_swap_words, _document_variant_table,
                   _swap_index, _word_variant_index, _lexicon_variant_index):
         table(resources)
+
+
+def _in_doubt(settled: bytes | None) -> np.ndarray | None:
+    """For each view unit, whether a character rule may change it: not `settled` (None when no
+    copy covers the text: all of it)."""
+    return None if not settled else np.frombuffer(settled, dtype=np.uint8) == 0
 
 
 def _edit(text: str, start: int, end: int, replacement: str, rule: str, confidence: float, **evidence) -> Edit:
@@ -259,7 +265,7 @@ def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: by
     words = resources.words
     edits = []
     next_free = 0  # a fixed pair is not read again as part of the next one
-    for index, _, swapped in _swap_index(resources).find(units):
+    for index, _, swapped in _swap_index(resources).find(units, _in_doubt(settled)):
         if index < next_free or (settled and settled[index] and settled[index + 1]):
             continue
         if _touches_latin(units, index, index + 2):
@@ -284,7 +290,7 @@ def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: byt
     一建, not 创一)."""
     units = view.units
     candidates = []
-    for index, run_start, run_end in _swaps_forming_pairs(units, resources):
+    for index, run_start, run_end in _swaps_forming_pairs(units, resources, _in_doubt(settled)):
         if not (settled and settled[index] and settled[index + 1]):
             gain = _lone_swap_gain(units, index, run_start, run_end, resources)
             if gain is not None and gain >= LONE_SWAP_MARGIN:
@@ -317,14 +323,15 @@ def _touches_latin(units: str, start: int, end: int) -> bool:
     return any(0 <= position < len(units) and units[position].isascii() and units[position].isalnum() for position in (start - 1, end))
 
 
-def _swaps_forming_pairs(units: str, resources: Resources) -> list[tuple[int, int, int]]:
+def _swaps_forming_pairs(units: str, resources: Resources, within: np.ndarray | None = None) -> list[tuple[int, int, int]]:
     """(index, run start, run end) for each ``index`` inside a run of Han characters that
     touches no Latin letter or digit (`_touches_latin`) where, as read, ``index`` and
     ``index + 1`` form no two-character word, one of them forms none with its other
     neighbour either, and once they are swapped each does (选数择据: 数 and 择 form none;
     选择, 数据 once swapped), or the swapped pair is itself a word not too rare to trust
     (普惠 -> 惠普 is not). A quick test before scoring, done for the whole text at once in
-    numpy, two characters being one integer (`_pair_table`)."""
+    numpy, two characters being one integer (`_pair_table`). With ``within`` (a boolean per
+    unit), only the pairs holding a marked unit."""
     if len(units) < 2:
         return []
     words = _two_character_words(resources)
@@ -333,8 +340,18 @@ def _swaps_forming_pairs(units: str, resources: Resources) -> list[tuple[int, in
     edge = np.zeros(1, dtype=codes.dtype)
     padded_codes = np.concatenate((edge, codes, edge))  # padded_codes[i + 1] is codes[i]
     padded_han = np.concatenate(([False], han, [False]))
-    known = np.concatenate(([False], words.contains(pair_codes(codes[:-1], codes[1:])), [False]))  # known[i + 1]: units[i:i + 2]
-    unknown = han[:-1] & han[1:] & ~known[1:-1]
+    pairs = pair_codes(codes[:-1], codes[1:])
+    han_pairs = han[:-1] & han[1:]
+    if within is None:
+        known = np.concatenate(([False], words.contains(pairs), [False]))  # known[i + 1]: units[i:i + 2]
+        unknown = han_pairs & ~known[1:-1]
+    else:
+        wanted = within[:-1] | within[1:]
+        looked_up = np.concatenate(([False], wanted, [False]))
+        looked_up = np.flatnonzero((looked_up[:-2] | wanted | looked_up[2:]) & han_pairs)  # and each one's neighbours
+        known = np.zeros(len(pairs) + 2, dtype=bool)
+        known[looked_up + 1] = words.contains(pairs[looked_up])
+        unknown = han_pairs & ~known[1:-1] & wanted
     # not when each already forms a word with its other neighbour
     unknown &= ~(padded_han[:-3] & known[:-2] & padded_han[3:] & known[2:])
     indices = np.flatnonzero(unknown)
@@ -544,7 +561,8 @@ def fix_lookalike(view: TextView, resources: Resources, settled: bytes | None = 
     a neighbour, where the whole stretch then reads much better (人住 -> 入住)."""
     units = view.units
     edits = []
-    matches = set(_word_variant_index(resources).find(units)) | set(_document_word_variants(units, resources))
+    doubt = _in_doubt(settled)
+    matches = set(_word_variant_index(resources).find(units, doubt)) | set(_document_word_variants(units, resources, doubt))
     for start, found, word in sorted(matches, key=lambda match: (len(match[1]), match[0], match[2])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])
         index = start + position
@@ -578,22 +596,22 @@ def fix_lookalike(view: TextView, resources: Resources, settled: bytes | None = 
 DOCUMENT_WORD_FREQUENCY = 20
 
 
-def _document_word_variants(units: str, resources: Resources) -> list[tuple[int, str, str]]:
+def _document_word_variants(units: str, resources: Resources, within: np.ndarray | None = None) -> list[tuple[int, str, str]]:
     """(start, misreading, word) for the two-character words this text prints that are too
     rare for the word-variant table (入住), where the text also has a non-word one look-alike
-    away from one (人住): what the document itself says is a word it uses. In numpy over
-    the text's pairs (`_document_variant_table`)."""
+    away from one (人住): what the document itself says is a word it uses. The text's pairs
+    are looked up in numpy (`_document_variant_table`); with ``within`` (a boolean per unit),
+    only the pairs holding a marked unit."""
     if len(units) < 2:
         return []
     codes = text_codes(units)
     pairs = pair_codes(codes[:-1], codes[1:])
-    printed = IntegerTable(np.unique(pairs[_document_word_table(resources).contains(pairs)]))
-    if len(printed) == 0:
-        return []
+    looked_up = np.arange(len(pairs)) if within is None else np.flatnonzero(within[:-1] | within[1:])
     misreadings, words = _document_variant_table(resources)
-    starts, rows = misreadings.rows(pairs)
-    kept = printed.contains(words[rows])
-    return [(start, units[start:start + 2], pair_text(word)) for start, word in zip(starts[kept].tolist(), words[rows[kept]].tolist())]
+    starts, rows = misreadings.rows(pairs[looked_up])
+    found = words[rows].tolist()
+    printed = {word for word in set(found) if pair_text(word) in units}
+    return [(start, units[start:start + 2], pair_text(word)) for start, word in zip(looked_up[starts].tolist(), found) if word in printed]
 
 
 @lru_cache(maxsize=2)

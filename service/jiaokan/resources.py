@@ -78,30 +78,42 @@ class WordModel:
 
     def segment(self, text: str) -> tuple[float, list[str]]:
         """The most probable segmentation and its log probability (forward over the word
-        graph: from each character only as far as the longest word it starts)."""
+        graph: from each character only as long as the text read so far begins some word,
+        as jieba's prefix dictionary does)."""
         length = len(text)
-        frequencies, reach, total = self.frequencies, self.reach, self.total
-        unseen = math.log(0.5 / total)  # a character never seen (as `log_probability` scores it)
+        frequencies, reach, prefixes, total, log = self.frequencies, self.reach, self.prefixes, self.total, math.log
+        unseen = log(0.5 / total)  # a character never seen (as `log_probability` scores it)
         best = [0.0] + [-math.inf] * length
         back = [0] * (length + 1)
         for start in range(length):
             base = best[start]
-            for end in range(start + 1, min(length, start + reach.get(text[start], 1)) + 1):
-                count = frequencies.get(text[start:end], 0)
-                if count <= 0:
-                    if end - start > 1:
-                        continue
-                    score = base + unseen
-                else:
-                    score = base + math.log(count / total)
-                if score > best[end]:
-                    best[end], back[end] = score, start
+            count = frequencies.get(text[start], 0)
+            score = base + (log(count / total) if count > 0 else unseen)
+            if score > best[start + 1]:
+                best[start + 1], back[start + 1] = score, start
+            for end in range(start + 2, min(length, start + reach.get(text[start], 1)) + 1):
+                piece = text[start:end]
+                count = frequencies.get(piece, 0)
+                if count > 0:
+                    score = base + log(count / total)
+                    if score > best[end]:
+                        best[end], back[end] = score, start
+                elif piece not in prefixes:
+                    break  # no word of the model begins with it
         words = []
         end = length
         while end > 0:
             words.append(text[back[end]:end])
             end = back[end]
         return best[length], words[::-1]
+
+    @cached_property
+    def prefixes(self) -> frozenset[str]:
+        """Every beginning of two or more characters of a longer word the model scores (seen,
+        at most `longest` characters long): where `segment` stops reading further."""
+        return frozenset(
+            word[:end] for word, count in self.frequencies.items() if count > 0 and len(word) <= self.longest for end in range(2, len(word))
+        )
 
     @cached_property
     def reach(self) -> dict[str, int]:

@@ -1,0 +1,47 @@
+"""`WordModel.segment` against the plain maximum-probability segmentation it shortcuts.
+
+The segmentation stops reading from a character once the text read so far begins no word
+(`WordModel.prefixes`); the plain form tries every span up to the longest word."""
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from jiaokan.resources import load_resources
+
+ALPHABET = "中华人民共和国国家发展改革委员会选择数据文档入住人住宅小学生活动力量的了是在，。 A1"
+
+
+@pytest.fixture(scope="module")
+def words():
+    return load_resources(()).words
+
+
+def segment_directly(text: str, words) -> tuple[float, list[str]]:
+    best = [0.0] + [-math.inf] * len(text)
+    back = [0] * (len(text) + 1)
+    for start in range(len(text)):
+        for end in range(start + 1, min(len(text), start + words.longest) + 1):
+            count = words.frequency(text[start:end])
+            if count <= 0 and end - start > 1:
+                continue
+            score = best[start] + (math.log(count / words.total) if count > 0 else math.log(0.5 / words.total))
+            if score > best[end]:
+                best[end], back[end] = score, start
+    pieces, end = [], len(text)
+    while end > 0:
+        pieces.append(text[back[end]:end])
+        end = back[end]
+    return best[len(text)], pieces[::-1]
+
+
+def test_segmentation_is_the_most_probable_one(words):
+    rng = random.Random(5)
+    prose = (Path(__file__).resolve().parents[1] / "seeds").glob("*")
+    texts = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 30))) for _ in range(500)]
+    for path in sorted(prose):
+        source = path.read_text(encoding="utf-8")
+        texts += [source[start:start + 20] for start in range(0, len(source) - 20, 37)]
+    for text in texts:
+        assert words.segment(text) == segment_directly(text, words), text
