@@ -4,11 +4,11 @@ Generates ``--pages`` pages (``--megabytes`` in total; default 10,000 pages, ~20
 passages repeated across pages) into a temporary folder, runs ``jiaokan clean`` on them as
 a subprocess with ``--workers`` processes, and reports throughput (MB of input per second
 of wall time) and peak memory: the largest single process (getrusage RUSAGE_CHILDREN
-maxrss) and the whole process tree (main process + engine workers, sampled from /proc
-every 0.1 s), both as each process's resident size summed (pages the forked workers share
-with the main process counted once per process) and as proportional set sizes summed
-(each shared page split among the processes sharing it: the memory the run really
-holds). Targets (issue 4): >= 1 MB/s and < 2 GB on 2 cores. Also reported: the CPU
+maxrss) and the whole process tree (main process + engine workers, sampled from /proc),
+both as each process's resident size summed (pages the forked workers share with the main
+process counted once per process; every 0.1 s) and as proportional set sizes summed (each
+shared page split among the processes sharing it: the memory the run really holds; read
+when the resident sum reaches a new high, and every 2 s, since reading them is costly). Targets (issue 4): >= 1 MB/s and < 2 GB on 2 cores. Also reported: the CPU
 seconds of the command and its workers (user and system; per MB of input, a figure other load
 on the machine disturbs less than wall time), and what creating one file costs in the
 benchmark's temporary folder (each page gives two outputs), probed before the runs and after.
@@ -71,11 +71,10 @@ def clean_command(inputs: Path, output: Path, workers: int, layer_only: bool) ->
     return [sys.executable, "-m", "jiaokan.cli", *arguments]
 
 
-def process_tree_memory(root_pid: int) -> tuple[int, int]:
-    """Resident bytes of ``root_pid`` and all its descendants (Linux /proc): summed as each
-    process reports them (a page forked workers share with the main process counts once
-    per process), and as proportional set sizes (a shared page split among its sharers:
-    what the tree really holds)."""
+def process_tree(root_pid: int) -> tuple[list[int], int]:
+    """The process ``root_pid`` and all its descendants (Linux /proc), and their resident
+    bytes summed as each process reports them (a page forked workers share with the main
+    process counts once per process). Cheap: one read of each process's ``stat``."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -89,13 +88,12 @@ def process_tree_memory(root_pid: int) -> tuple[int, int]:
         pid, parent = int(entry), int(fields[1])
         children.setdefault(parent, []).append(pid)
         rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, proportional, stack = 0, 0, [root_pid]
+    tree, stack = [], [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
-        proportional += proportional_set_size(pid)
+        tree.append(pid)
         stack.extend(children.get(pid, []))
-    return total, proportional
+    return tree, sum(rss.get(pid, 0) for pid in tree)
 
 
 def proportional_set_size(pid: int) -> int:
@@ -131,6 +129,16 @@ def file_creation_microseconds(folder: Path, count: int = 2000) -> float:
     return (time.perf_counter() - started) / count * 1e6
 
 
+#: resident sizes are sampled this often (seconds); proportional set sizes only when the summed
+#: resident size reaches a new high by `PSS_RISE`, or `PSS_INTERVAL` seconds after the last:
+#: reading a process's smaps_rollup walks its page tables (about 30 ms for a 1 GB process,
+#: holding its memory map's lock), and doing that ten times a second took half a core from
+#: the run it measured
+SAMPLE_INTERVAL = 0.1
+PSS_RISE = 1.02
+PSS_INTERVAL = 2.0
+
+
 def timed_run(command: list[str]) -> tuple[float, tuple[int, int], int]:
     """(wall seconds, peak tree bytes as (summed RSS, summed PSS), exit code) of one run."""
     started = time.perf_counter()
@@ -140,10 +148,16 @@ def timed_run(command: list[str]) -> tuple[float, tuple[int, int], int]:
 
     def sample() -> None:
         nonlocal peak
+        measured_at, measured_rss = 0.0, 0
         while not stop.is_set():
-            rss, proportional = process_tree_memory(process.pid)
-            peak = (max(peak[0], rss), max(peak[1], proportional))
-            stop.wait(0.1)
+            tree, rss = process_tree(process.pid)
+            now = time.perf_counter()
+            proportional = peak[1]
+            if rss > measured_rss * PSS_RISE or now - measured_at >= PSS_INTERVAL:
+                proportional = max(proportional, sum(proportional_set_size(pid) for pid in tree))
+                measured_at, measured_rss = now, max(measured_rss, rss)
+            peak = (max(peak[0], rss), proportional)
+            stop.wait(SAMPLE_INTERVAL)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
