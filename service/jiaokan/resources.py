@@ -309,9 +309,15 @@ def load_lookalikes() -> Lookalikes:
     return Lookalikes(similar)
 
 
-@lru_cache(maxsize=8)
 def load_resources(extra_terms: tuple[str, ...] = ()) -> Resources:
-    """Word model with the domain terms added, lexicon and look-alikes."""
+    """Word model with the domain terms added, lexicon and look-alikes: one per process for
+    each set of extra terms (``load_resources()`` and ``load_resources(())`` are the same
+    object; a second would copy the 584k-word model)."""
+    return _resources(tuple(extra_terms))
+
+
+@lru_cache(maxsize=8)
+def _resources(extra_terms: tuple[str, ...]) -> Resources:
     lexicon = load_lexicon(extra_terms)
     frequencies = load_word_frequencies()
     if lexicon.terms:

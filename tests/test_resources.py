@@ -1,4 +1,5 @@
-"""`WordModel.segment` against the plain maximum-probability segmentation it shortcuts.
+"""The engine's resources: one per set of terms, and `WordModel.segment` against the plain
+maximum-probability segmentation it shortcuts.
 
 The segmentation stops reading from a character once the text read so far begins no word
 (`WordModel.prefixes`); the plain form tries every span up to the longest word."""
@@ -16,6 +17,12 @@ ALPHABET = "中华人民共和国国家发展改革委员会选择数据文档�
 @pytest.fixture(scope="module")
 def words():
     return load_resources(()).words
+
+
+def test_one_resources_object_per_set_of_terms():
+    """The rules that load resources themselves share the pipeline's (a second object would copy the word model)."""
+    assert load_resources() is load_resources(()) is load_resources(extra_terms=())
+    assert load_resources(("某某术语",)) is not load_resources()
 
 
 def segment_directly(text: str, words) -> tuple[float, list[str]]:
