@@ -28,6 +28,17 @@ def test_finds_every_occurrence_in_order(strings, text):
 
 @settings(max_examples=300)
 @given(
+    st.lists(st.text(st.sampled_from(ALPHABET), min_size=2, max_size=7), min_size=1, max_size=40),
+    st.text(st.sampled_from(ALPHABET), min_size=SHORT_TEXT, max_size=3 * SHORT_TEXT),
+)
+def test_strings_of_two_characters_or_more_are_found_where_their_openings_are(strings, text):
+    """Such an index looks n-grams up only where the text has one of its strings' first two characters."""
+    index = StringIndex({string: None for string in strings + ["中文字"]})
+    assert [(start, string) for start, string, _ in index.find(text)] == brute_force(set(strings + ["中文字"]), text)
+
+
+@settings(max_examples=300)
+@given(
     st.lists(st.text(st.sampled_from(ALPHABET), min_size=1, max_size=7), max_size=40),
     st.text(st.sampled_from(ALPHABET), max_size=3 * SHORT_TEXT),
     st.randoms(use_true_random=False),
@@ -37,6 +48,9 @@ def test_find_within_keeps_the_occurrences_holding_a_marked_character(strings, t
     within = np.array([rng.random() < 0.2 for _ in text], dtype=bool)
     expected = [hit for hit in index.find(text) if within[hit[0]:hit[0] + len(hit[1])].any()]
     assert index.find(text, within) == expected
+    longer = {string * 2 for string in strings}  # openings and within together
+    expected = [hit for hit in brute_force(longer, text) if within[hit[0]:hit[0] + len(hit[1])].any()]
+    assert [(start, string) for start, string, _ in StringIndex({string: None for string in longer}).find(text, within)] == expected
 
 
 def test_a_large_index_finds_what_a_set_holds_and_nothing_else():

@@ -101,6 +101,12 @@ class StringIndex(Generic[Value]):
         keys = [_string_keys(strings, length) for length, strings in by_length.items()]
         #: every string's key (hash and length)
         self._keys = IntegerTable(np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64))
+        #: with no string shorter than two characters and some longer, the openings as pair
+        #: integers: an n-gram is looked up only where the text has one (a domain lexicon's
+        #: variants, three to eleven characters long, open at a few places of a page)
+        self._opening_pairs = None
+        if self.lengths and self.lengths[0] >= 2 and self.lengths[-1] > 2:
+            self._opening_pairs = IntegerTable(np.unique(np.array([pair_integer(opening) for opening in self._openings], dtype=np.uint64)))
 
     def find(self, text: str, within: np.ndarray | None = None) -> list[tuple[int, str, Value]]:
         """Every occurrence as (start, string, value), by end, then longest first (as an
@@ -130,18 +136,27 @@ class StringIndex(Generic[Value]):
     def _scan_hashed(self, text: str, within: np.ndarray | None = None) -> list[tuple[int, str]]:
         """All lengths at once: the n-grams' polynomials of every indexed length, one after
         another, keyed, filtered and looked up together (with ``within``, only the n-grams
-        holding a marked character: a lookup is what a scan costs most)."""
+        holding a marked character, and with openings, only those beginning with one: a
+        lookup is what a scan costs most)."""
         wanted = set(self.lengths)
+        codes = text_codes(text)
         marked = None if within is None else np.concatenate(([0], np.cumsum(within, dtype=np.intp)))
+        opening = None if self._opening_pairs is None else self._opening_pairs.contains(pair_codes(codes[:-1], codes[1:]))
+        if opening is not None and not opening.any():
+            return []
+        subset = marked is not None or opening is not None
         polynomials, starts, lengths = [], [], []
-        for length, polynomial in _growing_polynomials(text_codes(text), self.lengths[-1]):
+        for length, polynomial in _growing_polynomials(codes, self.lengths[-1]):
             if length not in wanted:
                 continue
-            if marked is None:
+            if not subset:
                 polynomials.append(polynomial)
                 starts.append(None)
             else:
-                kept = np.flatnonzero(marked[length:] > marked[:-length])
+                keep = np.ones(len(polynomial), dtype=bool) if opening is None else opening[:len(polynomial)].copy()
+                if marked is not None:
+                    keep &= marked[length:] > marked[:-length]
+                kept = np.flatnonzero(keep)
                 polynomials.append(polynomial[kept])
                 starts.append(kept)
             lengths.append(length)
@@ -152,7 +167,7 @@ class StringIndex(Generic[Value]):
         candidates = np.flatnonzero(self._keys.contains(keys))
         firsts = np.concatenate(([0], np.cumsum(sizes)))  # which length's n-grams each hit is among, and where it starts
         groups = np.searchsorted(firsts, candidates, side="right") - 1
-        positions = candidates - firsts[groups] if marked is None else np.concatenate(starts)[candidates]
+        positions = np.concatenate(starts)[candidates] if subset else candidates - firsts[groups]
         hits = zip(positions.tolist(), np.array(lengths)[groups].tolist())
         values = self.values
         return [(start, text[start:start + length]) for start, length in hits if text[start:start + length] in values]  # a hash collision is dropped here

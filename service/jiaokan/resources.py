@@ -318,6 +318,7 @@ def load_resources(extra_terms: tuple[str, ...] = ()) -> Resources:
 
 @lru_cache(maxsize=8)
 def _resources(extra_terms: tuple[str, ...]) -> Resources:
+    """`load_resources`, cached by the terms as a tuple."""
     lexicon = load_lexicon(extra_terms)
     frequencies = load_word_frequencies()
     if lexicon.terms:
