@@ -4,7 +4,7 @@ import random
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from jiaokan.matching import SHORT_TEXT, StringIndex, gram_hashes, text_codes
+from jiaokan.matching import DIRECT_SEARCH, SHORT_TEXT, StringIndex, gram_hashes, text_codes
 
 ALPHABET = "中文字词人入子午卡，。a1\ud800\U00020000"
 
@@ -87,6 +87,9 @@ def test_integer_table_finds_what_it_holds_and_every_row_of_it(held, asked):
     table = IntegerTable(np.array(sorted(held), dtype=np.uint64))
     values = np.array(asked, dtype=np.uint64)
     assert table.contains(values).tolist() == [value in held for value in asked]
+    for size in (DIRECT_SEARCH, DIRECT_SEARCH + 1):  # searched directly, and through the filter
+        repeated = np.resize(values, size) if len(values) else values
+        assert table.contains(repeated).tolist() == [value in held for value in repeated.tolist()]
     positions, rows = table.rows(values)
     expected = [(position, row) for position, value in enumerate(asked) for row, key in enumerate(sorted(held)) if key == value]
     assert sorted(zip(positions.tolist(), rows.tolist())) == expected

@@ -37,6 +37,8 @@ SHORT_TEXT = 48
 FILTER_BITS = 25
 #: a filter has at least this many slots per entry (fewer bits for a small table)
 FILTER_SLOTS_PER_ENTRY = 64
+#: `IntegerTable.contains` searches this many values or fewer without the filter
+DIRECT_SEARCH = 64
 #: bits of a code point: two of them make one integer (`pair_codes`)
 CODE_POINT_BITS = 21
 
@@ -209,10 +211,13 @@ class IntegerTable:
         return np.flatnonzero((self._present[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
 
     def contains(self, values: np.ndarray) -> np.ndarray:
-        """For each of ``values``, whether the table holds it."""
+        """For each of ``values``, whether the table holds it (a few values are searched for
+        directly: the filter's dozen numpy calls would cost more than it saves)."""
+        if len(self.keys) == 0 or len(values) == 0:
+            return np.zeros(len(values), dtype=bool)
+        if len(values) <= DIRECT_SEARCH:
+            return self.keys[np.minimum(self.keys.searchsorted(values), len(self.keys) - 1)] == values
         found = np.zeros(len(values), dtype=bool)
-        if len(self.keys) == 0:
-            return found
         candidates = self._passing(values)
         wanted = values[candidates]
         slots = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
