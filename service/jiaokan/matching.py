@@ -216,13 +216,15 @@ class IntegerTable:
         if len(self.keys) == 0 or len(values) == 0:
             return np.zeros(len(values), dtype=bool)
         if len(values) <= DIRECT_SEARCH:
-            return self.keys[np.minimum(self.keys.searchsorted(values), len(self.keys) - 1)] == values
+            return self._held(values)
         found = np.zeros(len(values), dtype=bool)
         candidates = self._passing(values)
-        wanted = values[candidates]
-        slots = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
-        found[candidates[self.keys[slots] == wanted]] = True
+        found[candidates[self._held(values[candidates])]] = True
         return found
+
+    def _held(self, values: np.ndarray) -> np.ndarray:
+        """For each of ``values``, whether the sorted keys hold it (a binary search each)."""
+        return self.keys[np.minimum(self.keys.searchsorted(values), len(self.keys) - 1)] == values
 
     def rows(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(positions, rows): for each value the table holds, its position in ``values`` with

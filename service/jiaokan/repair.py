@@ -342,16 +342,12 @@ def _swaps_forming_pairs(units: str, resources: Resources, within: np.ndarray | 
     padded_han = np.concatenate(([False], han, [False]))
     pairs = pair_codes(codes[:-1], codes[1:])
     han_pairs = han[:-1] & han[1:]
-    if within is None:
-        known = np.concatenate(([False], words.contains(pairs), [False]))  # known[i + 1]: units[i:i + 2]
-        unknown = han_pairs & ~known[1:-1]
-    else:
-        wanted = within[:-1] | within[1:]
-        looked_up = np.concatenate(([False], wanted, [False]))
-        looked_up = np.flatnonzero((looked_up[:-2] | wanted | looked_up[2:]) & han_pairs)  # and each one's neighbours
-        known = np.zeros(len(pairs) + 2, dtype=bool)
-        known[looked_up + 1] = words.contains(pairs[looked_up])
-        unknown = han_pairs & ~known[1:-1] & wanted
+    wanted = np.ones(len(pairs), dtype=bool) if within is None else within[:-1] | within[1:]
+    padded_wanted = np.concatenate(([False], wanted, [False]))
+    looked_up = np.flatnonzero((padded_wanted[:-2] | wanted | padded_wanted[2:]) & han_pairs)  # and each one's neighbours
+    known = np.zeros(len(pairs) + 2, dtype=bool)  # known[i + 1]: units[i:i + 2] is a known word
+    known[looked_up + 1] = words.contains(pairs[looked_up])
+    unknown = han_pairs & ~known[1:-1] & wanted
     # not when each already forms a word with its other neighbour
     unknown &= ~(padded_han[:-3] & known[:-2] & padded_han[3:] & known[2:])
     indices = np.flatnonzero(unknown)
@@ -390,18 +386,14 @@ def _trusted_swap_words(resources: Resources) -> IntegerTable:
     return cached_table("trusted-swap-words", build, _lexicon_key(resources))
 
 
-@lru_cache(maxsize=2)
-def _document_word_table(resources: Resources) -> IntegerTable:
+def _document_words(resources: Resources) -> list[str]:
     """The two-character words `_document_word_variants` looks for misread in a text: Han, from
-    `DOCUMENT_WORD_FREQUENCY` to the variant table's floor (`_pair_table`, built once)."""
-    def build() -> IntegerTable:
-        floor = WORD_FREQUENCY_FLOOR[2]
-        return _pair_table([
-            word for word, frequency in resources.words.frequencies.items()
-            if len(word) == 2 and DOCUMENT_WORD_FREQUENCY <= frequency < floor and _all_han(word)
-        ])
-
-    return cached_table("document-word-pairs", build, _lexicon_key(resources))
+    `DOCUMENT_WORD_FREQUENCY` to the variant table's floor (what `_document_variant_table` is built from)."""
+    floor = WORD_FREQUENCY_FLOOR[2]
+    return sorted(
+        word for word, frequency in resources.words.frequencies.items()
+        if len(word) == 2 and DOCUMENT_WORD_FREQUENCY <= frequency < floor and _all_han(word)
+    )
 
 
 def _rare_word(text: str, resources: Resources) -> bool:
@@ -617,12 +609,12 @@ def _document_word_variants(units: str, resources: Resources, within: np.ndarray
 @lru_cache(maxsize=2)
 def _document_variant_table(resources: Resources) -> tuple[IntegerTable, np.ndarray]:
     """(misreadings, words): every non-word one look-alike (`LOOKALIKE_SIMILARITY`) away from
-    a word of `_document_word_table`, and that word, as pair integers in rows sorted by
+    a word of `_document_words`, and that word, as pair integers in rows sorted by
     misreading (about a million rows, 20 MB; built once per lexicon, `jiaokan.cache`)."""
     def build() -> tuple[IntegerTable, np.ndarray]:
         rows = set()
-        for code in _document_word_table(resources).keys.tolist():
-            word = pair_text(code)
+        for word in _document_words(resources):
+            code = pair_integer(word)
             for position, character in enumerate(word):
                 for lookalike, similarity in resources.lookalikes.of(character).items():
                     variant = word[:position] + lookalike + word[position + 1:]
