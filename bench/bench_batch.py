@@ -50,10 +50,12 @@ import sys
 import jiaokan
 from jiaokan.result import Correction
 
-def unchanged(documents, *, config, only=None, workers=1, progress=None):
+def unchanged(documents, *, config, only=None, workers=1, progress=None, prepare=None):
     results = {}
     for name in sorted(only if only is not None else documents):
         results[name] = Correction.from_edits(name, documents[name], [], config)
+        if prepare is not None:
+            results[name] = prepare(results[name])
         if progress:
             progress(name, results[name])
     return results

@@ -28,7 +28,7 @@ class StandInEngine:
         self.fail_after = fail_after
         self.skip = skip
 
-    def __call__(self, documents, *, config, only=None, workers=1, progress=None):
+    def __call__(self, documents, *, config, only=None, workers=1, progress=None, prepare=None):
         names = sorted(only if only is not None else documents)
         self.calls.append((sorted(documents), names))
         results = {}
@@ -39,6 +39,8 @@ class StandInEngine:
             edits = [Edit(i, i + 1, ",", "，", "widen_punctuation", "normalisation", 0.95) for i, c in enumerate(text) if c == ","]
             edits += [Edit(i, i + 1, ":", "：", "widen_punctuation", "normalisation", 0.5) for i, c in enumerate(text) if c == ":"]
             results[name] = Correction.from_edits(name, text, sorted(edits), config)
+            if prepare is not None:
+                results[name] = prepare(results[name])
             if progress and name not in self.skip:
                 progress(name, results[name])
         return results

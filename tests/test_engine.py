@@ -74,6 +74,25 @@ def test_parallel_workers_give_the_same_result(seed_texts, seed_corrections):
     assert {name: c.to_dict() for name, c in parallel.items()} == {name: c.to_dict() for name, c in seed_corrections.items()}
 
 
+def _prepared(correction):
+    import os
+
+    return os.getpid(), correction.name, correction.to_dict()
+
+
+def test_prepare_runs_where_each_document_is_finished_and_its_result_is_returned(seed_texts, seed_corrections):
+    import os
+
+    expected = {name: correction.to_dict() for name, correction in seed_corrections.items()}
+    for workers in (1, 2):
+        reported = {}
+        results = correct_corpus(seed_texts, workers=workers, prepare=_prepared, progress=reported.__setitem__)
+        assert results == reported
+        assert {name: (name_seen, record) for name, (_, name_seen, record) in results.items()} == {name: (name, record) for name, record in expected.items()}
+        where = {pid for pid, _, _ in results.values()}
+        assert (where == {os.getpid()}) if workers == 1 else (os.getpid() not in where)
+
+
 def test_identical_copies_change_nothing_but_layout(seed_texts):
     text = seed_texts["001_3fa1046521e36f31.txt"]
     correction = correct_text(text, [text, text])

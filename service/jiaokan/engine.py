@@ -7,13 +7,13 @@ and let the policy of `EngineConfig` decide what applies automatically.
 """
 from __future__ import annotations
 
-from typing import Callable, Collection, Iterable, Mapping
+from typing import Any, Callable, Collection, Iterable, Mapping
 
 from jiaokan.config import DEFAULT_CONFIG, EngineConfig
 from jiaokan.errors import InputError
 from jiaokan.result import Correction
 
-ProgressCallback = Callable[[str, Correction], None]
+ProgressCallback = Callable[[str, Any], None]  # the Correction, or what ``prepare`` made of it
 
 
 def correct_text(text: str, witnesses: Iterable[str] = (), *, config: EngineConfig = DEFAULT_CONFIG) -> Correction:
@@ -29,16 +29,24 @@ def correct_corpus(
     only: Collection[str] | None = None,
     workers: int = 1,
     progress: ProgressCallback | None = None,
-) -> dict[str, Correction]:
+    prepare: Callable[[Correction], Any] | None = None,
+) -> dict[str, Any]:
     """Correct every document (or those named in ``only``), each using all the others as witnesses.
 
     The result does not depend on the order of ``documents``. ``progress`` is called in
     this process with each finished document, in name order when ``workers`` is 1.
+
+    ``prepare``, if given, turns each finished `Correction` into what the caller keeps of it
+    (the bytes of its output files, say), in the process that finished the document: a
+    worker process when ``workers`` > 1, forked from this one as the run's last phase
+    began. What it returns is what ``progress`` receives and what is returned, in place of
+    the `Correction`, so that work is shared among the workers and only its result crosses
+    back.
     """
     _check_documents(documents)
     from jiaokan.pipeline import run_corpus
 
-    return run_corpus(documents, config=config, only=only, workers=workers, progress=progress)
+    return run_corpus(documents, config=config, only=only, workers=workers, progress=progress, prepare=prepare)
 
 
 def _check_documents(documents: Mapping[str, str]) -> None:

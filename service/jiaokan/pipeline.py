@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, Collection, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -42,8 +42,9 @@ def run_corpus(
     config: EngineConfig,
     only: Collection[str] | None = None,
     workers: int = 1,
-    progress: Callable[[str, Correction], None] | None = None,
-) -> dict[str, Correction]:
+    progress: Callable[[str, Any], None] | None = None,
+    prepare: Callable[[Correction], Any] | None = None,
+) -> dict[str, Any]:
     """See `jiaokan.engine.correct_corpus`.
 
     The per-document stages (views, normalisation, collation, repair) run on ``workers``
@@ -58,12 +59,14 @@ def run_corpus(
     missing = [name for name in targets if name not in documents]
     if missing:
         raise InputError(f"unknown document(s): {', '.join(missing[:5])}")
-    corpus = _Corpus(documents, config, load_resources(config.extra_terms))
+    corpus = _Corpus(documents, config, None, prepare=prepare)
     workers = workers if len(names) > 1 else 1
-    if workers > 1:
-        warm_up(corpus.resources, config)  # build lazy tables once, before the workers fork: they share them
     with _stage_runner(workers, corpus) as runner:
-        corpus.views = {name: TextView(documents[name], *parts) for name, parts in zip(names, runner.map(_view_parts, names))}
+        view_parts = runner.start(_view_parts, names)  # views need no resources: load them meanwhile
+        corpus.resources = load_resources(config.extra_terms)
+        if workers > 1:
+            warm_up(corpus.resources, config)  # build lazy tables once, before the next workers fork: they share them
+        corpus.views = {name: TextView(documents[name], *parts) for name, parts in zip(names, view_parts())}
         corpus.units = {name: view.units for name, view in corpus.views.items()}
     with _stage_runner(workers, corpus) as runner:
         normalisation = runner.start(_normalisation_edits, targets)
@@ -74,10 +77,10 @@ def run_corpus(
         corpus.collations = dict(zip(witnessed, runner.map(_collate_job, [_collation_job(name, spans[name], reliability) for name in witnessed])))
         corpus.normalisation = dict(zip(targets, normalisation()))
     corpus.confirmed = gather_confirmed_terms(collation for collation, _ in corpus.collations.values())
-    results: dict[str, Correction] = {}
+    results: dict[str, Any] = {}
     with _stage_runner(workers, corpus) as runner:
-        for name, (edits, applied) in zip(targets, runner.map(_finish_job, targets)):
-            results[name] = Correction(name, documents[name], edits, applied)
+        for name, finished in zip(targets, runner.map(_finish_job, targets)):
+            results[name] = finished if prepare is not None else Correction(name, documents[name], *finished)
             if progress is not None:
                 progress(name, results[name])
     return results
@@ -90,12 +93,14 @@ class _Corpus:
 
     documents: Mapping[str, str]
     config: EngineConfig
-    resources: Resources
+    resources: Resources | None  # loaded while the views are built
     views: dict[str, TextView] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # each view's units
     normalisation: dict[str, list[Edit]] = field(default_factory=dict)
     collations: dict[str, tuple[Collation, bytes]] = field(default_factory=dict)
     confirmed: dict[str, ConfirmedTerm] = field(default_factory=dict)
+    #: what the caller keeps of each finished document, made where it was finished
+    prepare: Callable[[Correction], Any] | None = None
 
 
 class _InProcess:
@@ -214,13 +219,16 @@ def _collate_job(corpus: _Corpus, job) -> tuple[Collation, bytes]:
     return collation, settled_units(len(view), readings)
 
 
-def _finish_job(corpus: _Corpus, name: str) -> tuple[tuple[Edit, ...], tuple[bool, ...]]:
-    """The document's edits and which apply (the caller has the text)."""
+def _finish_job(corpus: _Corpus, name: str):
+    """The document's edits and which apply (the caller has the text), or what the run's
+    ``prepare`` makes of its `Correction`."""
     collation, settled = corpus.collations.get(name, (Collation(), None))
     correction = finish_document(
         name, corpus.documents[name], collation, corpus.confirmed, corpus.resources, corpus.config,
         corpus.views[name], settled, corpus.normalisation[name],
     )
+    if corpus.prepare is not None:
+        return corpus.prepare(correction)
     return correction.edits, correction.applied
 
 

@@ -224,6 +224,7 @@ class _DocumentWriter:
                     only=list(pending),
                     workers=self.request.workers,
                     progress=self._document_finished,
+                    prepare=self._prepare_outputs,
                 )
             except Exception as error:  # the engine failed as a whole: name every file it left undone
                 reason = f"engine error: {type(error).__name__}: {error}"
@@ -231,13 +232,30 @@ class _DocumentWriter:
                 self._pending.clear()
         self.failed.extend(SkippedFile(path, "the engine returned no result") for path in sorted(self._pending))
 
-    def _document_finished(self, name: str, correction: Correction) -> None:
+    def _prepare_outputs(self, correction: Correction) -> PreparedOutputs:
+        """The bytes of a document's two output files and what the manifest records of them
+        (run where the engine finished the document, in a worker process when there are several)."""
+        if correction.original != self.sources[correction.name].text:
+            return PreparedOutputs(b"", b"", 0, {}, problem="the engine's result is for a different text")
+        records = correction.edit_records()
+        edits_by_rule: dict[str, dict[str, int]] = {}
+        for record in records:
+            counts = edits_by_rule.setdefault(record["rule"], {"applied": 0, "proposed": 0})
+            counts[record["status"]] += 1
+        return PreparedOutputs(
+            text=correction.text.encode("utf-8"),
+            edits="".join(canonical_json(record) + "\n" for record in records).encode("utf-8"),
+            output_characters=len(correction.text),
+            edits_by_rule=dict(sorted(edits_by_rule.items())),
+        )
+
+    def _document_finished(self, name: str, outputs: PreparedOutputs) -> None:
         if name not in self._pending:
             return  # not asked for (or reported twice): nothing to write
         self._pending.discard(name)
         source = self.sources[name]
         try:
-            record = self._write_outputs(source, correction)
+            record = self._write_outputs(source, outputs)
         except (OSError, JiaokanError) as error:
             self.failed.append(SkippedFile(name, f"cannot write outputs: {error}"))
         else:
@@ -247,24 +265,17 @@ class _DocumentWriter:
             self._bar.advance(len(source.text))
         self.request.faults.after_document()
 
-    def _write_outputs(self, source: SourceDocument, correction: Correction) -> FinishedFile:
-        if correction.original != source.text:
-            raise InputError("the engine's result is for a different text")
-        text = correction.text.encode("utf-8")
-        records = correction.edit_records()
-        edits = "".join(canonical_json(record) + "\n" for record in records).encode("utf-8")
+    def _write_outputs(self, source: SourceDocument, outputs: PreparedOutputs) -> FinishedFile:
+        if outputs.problem is not None:
+            raise InputError(outputs.problem)
         finished_count = len(self.finished)
         write_atomically(
             self.layout.text(source.relative_path),
-            text,
+            outputs.text,
             durable=self.request.fsync_each_file,
             before_replace=lambda temporary: self.request.faults.before_replace(finished_count, temporary),
         )
-        write_atomically(self.layout.edits(source.relative_path), edits, durable=self.request.fsync_each_file)
-        edits_by_rule: dict[str, dict[str, int]] = {}
-        for record in records:
-            counts = edits_by_rule.setdefault(record["rule"], {"applied": 0, "proposed": 0})
-            counts[record["status"]] += 1
+        write_atomically(self.layout.edits(source.relative_path), outputs.edits, durable=self.request.fsync_each_file)
         return FinishedFile(
             relative_path=source.relative_path,
             input_sha256=source.input_sha256,
@@ -272,11 +283,24 @@ class _DocumentWriter:
             corpus_fingerprint=self.corpus_fingerprint,
             encoding=source.encoding,
             characters=len(source.text),
-            output_characters=len(correction.text),
-            text_sha256=sha256_hex(text),
-            edits_sha256=sha256_hex(edits),
-            edits_by_rule=dict(sorted(edits_by_rule.items())),
+            output_characters=outputs.output_characters,
+            text_sha256=sha256_hex(outputs.text),
+            edits_sha256=sha256_hex(outputs.edits),
+            edits_by_rule=outputs.edits_by_rule,
         )
+
+
+@dataclass(frozen=True)
+class PreparedOutputs:
+    """A finished document's output files as bytes, made where the engine finished it (only
+    these bytes cross back from a worker process, not the edits as objects)."""
+
+    text: bytes
+    edits: bytes
+    output_characters: int
+    edits_by_rule: dict[str, dict[str, int]]
+    #: why the outputs cannot be written (then they are empty)
+    problem: str | None = None
 
 
 def _config_fingerprint(config: EngineConfig) -> str:
