@@ -8,10 +8,11 @@ maxrss) and the whole process tree (main process + engine workers, sampled from 
 both as each process's resident size summed (pages the forked workers share with the main
 process counted once per process; every 0.1 s) and as proportional set sizes summed (each
 shared page split among the processes sharing it: the memory the run really holds; read
-when the resident sum reaches a new high, and every 2 s, since reading them is costly). Targets (issue 4): >= 1 MB/s and < 2 GB on 2 cores. Also reported: the CPU
-seconds of the command and its workers (user and system; per MB of input, a figure other load
-on the machine disturbs less than wall time), and what creating one file costs in the
-benchmark's temporary folder (each page gives two outputs), probed before the runs and after.
+when the resident sum reaches a new high, and every 2 s, since reading them is costly).
+Targets (issue 4): >= 1 MB/s and < 2 GB on 2 cores. Also reported: the CPU seconds of the
+command and its workers (user and system; per MB of input, a figure other load on the
+machine disturbs less than wall time), and what creating one file costs in the benchmark's
+temporary folder (each page gives two outputs), probed before the runs and after.
 
 On ext4 without a journal (this project's VMs), creating a file first skips every inode freed
 in the last minute, or up to six while its inode table is not yet written back (the kernel's

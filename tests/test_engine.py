@@ -1,4 +1,5 @@
 """The engine end to end: seeds, witnesses beating noise, do-no-harm, determinism."""
+import os
 import random
 
 from jiaokan import EngineConfig, apply_edits, correct_corpus, correct_text
@@ -75,14 +76,10 @@ def test_parallel_workers_give_the_same_result(seed_texts, seed_corrections):
 
 
 def _prepared(correction):
-    import os
-
     return os.getpid(), correction.name, correction.to_dict()
 
 
 def test_prepare_runs_where_each_document_is_finished_and_its_result_is_returned(seed_texts, seed_corrections):
-    import os
-
     expected = {name: correction.to_dict() for name, correction in seed_corrections.items()}
     for workers in (1, 2):
         reported = {}
