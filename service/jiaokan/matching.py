@@ -9,7 +9,10 @@ array: a text's n-grams of every length the index holds are hashed in numpy and 
 up together, with one `searchsorted` (a page of text costs a dozen numpy calls, whatever
 the lengths), and only the hits are compared as strings (so a hash collision costs time,
 never a wrong match).
-Short texts (a window and its context) are scanned with set lookups instead.
+Short texts (a window and its context) are scanned with set lookups instead. The hashes
+wrap around modulo 2**64 as intended: numpy checks integer overflow only in arithmetic on
+scalars, never on arrays, so every product here is taken on arrays (no ``np.errstate``,
+which costs a few microseconds each time, dozens of times a page).
 
 `IntegerTable` is the lookup underneath: sorted integers behind a presence filter, so
 an integer that is not there (most of a text's n-grams) costs one cache miss, not a
@@ -61,22 +64,19 @@ def _growing_polynomials(codes: np.ndarray, longest: int):
     length's extends the last one's by a character, so all of them cost what the longest
     alone would (`_mix` turns one into hashes)."""
     polynomial = np.zeros(len(codes), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for length in range(1, min(longest, len(codes)) + 1):
-            polynomial = polynomial[:len(codes) - length + 1] * _BASE + codes[length - 1:]
-            yield length, polynomial
+    for length in range(1, min(longest, len(codes)) + 1):
+        polynomial = polynomial[:len(codes) - length + 1] * _BASE + codes[length - 1:]
+        yield length, polynomial
 
 
-def _keyed(hashes: np.ndarray, lengths) -> np.ndarray:
+def _keyed(hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """A string's key: its hash with its length mixed in, so strings of every length share one table."""
-    with np.errstate(over="ignore"):
-        return hashes + lengths * _MULTIPLIER
+    return hashes + lengths * _MULTIPLIER
 
 
 def _mix(polynomial: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        hashes = polynomial * _MULTIPLIER
-        hashes ^= hashes >> np.uint64(29)
+    hashes = polynomial * _MULTIPLIER
+    hashes ^= hashes >> np.uint64(29)
     return hashes
 
 
@@ -179,10 +179,9 @@ def _string_keys(strings: list[str], length: int) -> np.ndarray:
     """The keys of ``strings``, all of ``length`` characters (as `StringIndex` keys a text's n-grams)."""
     joined = text_codes("".join(strings)).reshape(len(strings), length)
     polynomial = np.zeros(len(strings), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(length):
-            polynomial = polynomial * _BASE + joined[:, offset]
-    return _keyed(_mix(polynomial), np.uint64(length))
+    for offset in range(length):
+        polynomial = polynomial * _BASE + joined[:, offset]
+    return _keyed(_mix(polynomial), np.full(len(strings), length, dtype=np.uint64))
 
 
 class IntegerTable:
@@ -202,8 +201,7 @@ class IntegerTable:
 
     def _slots(self, values: np.ndarray) -> np.ndarray:
         """Where each value falls in the presence filter (multiplied, so its top bits are mixed)."""
-        with np.errstate(over="ignore"):
-            return ((values * _MULTIPLIER) >> np.uint64(64 - self._bits)).astype(np.intp)
+        return ((values * _MULTIPLIER) >> np.uint64(64 - self._bits)).astype(np.intp)
 
     def _passing(self, values: np.ndarray) -> np.ndarray:
         """The positions of ``values`` the filter lets through (all that are present, and a few more)."""

@@ -32,17 +32,27 @@ def write_atomically(
     """
     descriptor, temporary = _create_temporary(path)
     try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
+        try:
+            _write_all(descriptor, data)
             if durable:
-                os.fsync(stream.fileno())
+                os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         if before_replace is not None:
             before_replace(temporary)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    """Write all of ``data`` to a file descriptor (plain system calls: a file object's
+    buffering and its fstat, ioctl and lseek on opening cost more than the write, 20,000
+    files a run)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
 
 
 def sync_directory(path: Path) -> None:
