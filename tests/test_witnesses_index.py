@@ -1,5 +1,6 @@
 """The witness index's fast paths against plain reference implementations: key projection,
-anchor pairs, edge extension, and one passage found in many documents at once."""
+anchor pairs, edge extension, one passage found in many documents at once, and n-grams
+sampled batch by batch (as worker processes do) against the whole corpus at once."""
 import random
 import re
 
@@ -7,7 +8,9 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from jiaokan.config import EngineConfig
-from jiaokan.witnesses import _anchor_pairs, _extend, _EXTENSION_LIMIT, _keyed, _RESYNC, find_shared_passages
+from jiaokan.witnesses import (
+    _anchor_pairs, _extend, _EXTENSION_LIMIT, _keyed, _RESYNC, find_shared_passages, join_grams, sample_grams,
+)
 
 from test_witnesses import noisy, random_text
 
@@ -117,3 +120,31 @@ def test_a_passage_printed_in_many_documents_pairs_every_copy():
 def test_documents_shorter_than_an_ngram_share_nothing():
     assert find_shared_passages({"a": "第一版", "b": "第一版", "c": ""}, EngineConfig()) == []
     assert find_shared_passages({"a": "", "b": ""}, EngineConfig()) == []
+
+
+def test_grams_sampled_batch_by_batch_find_what_the_whole_corpus_sampled_at_once_finds():
+    rng = random.Random(11)
+    passages = [random_text(rng, 300) for _ in range(3)]
+    documents = {
+        f"page-{index:02d}": random_text(rng, 200) + noisy(rng, passages[index % 3], 0.03) + "，" + random_text(rng, 150)
+        for index in range(10)
+    }
+    names = sorted(documents)
+    config = EngineConfig()
+    whole = sample_grams([documents[name] for name in names], config)
+    batches = [names[:3], names[3:4], names[4:]]
+    joined = join_grams([sample_grams([documents[name] for name in batch], config, whole.sampling) for batch in batches], [len(batch) for batch in batches])
+    for field in ("hashes", "documents", "positions", "starts", "ends"):
+        assert getattr(joined, field).tolist() == getattr(whole, field).tolist(), field
+    assert (joined.keys, joined.sampling) == (whole.keys, whole.sampling)
+    # each gram spans its n-gram's keys in the view: from its first key to one past its last
+    for document, start, end in zip(whole.documents.tolist(), whole.starts.tolist(), whole.ends.tolist()):
+        keys = [character for character in documents[names[document]][start:end] if character.isalnum()]
+        assert len(keys) == config.ngram_size and documents[names[document]][end - 1].isalnum()
+    expected = find_shared_passages(documents, config)
+    assert len({(p.first, p.second) for p in expected}) >= 3
+    assert find_shared_passages(documents, config, grams=joined) == expected
+    # grams sampled more sparsely than a corpus this small asks for are made again, not used
+    sparse = sample_grams([documents[name] for name in names], config, 4)
+    assert whole.sampling == 1 and len(sparse.hashes) < len(whole.hashes)
+    assert find_shared_passages(documents, config, grams=sparse) == expected

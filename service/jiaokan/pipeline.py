@@ -28,7 +28,9 @@ from jiaokan.repair import build_tables as build_repair_tables, repair
 from jiaokan.resources import Resources, load_resources
 from jiaokan.result import Correction
 from jiaokan.textview import TextView, build_view
-from jiaokan.witnesses import SharedPassage, WitnessSpan, extend_chains, find_shared_passages, key_mask, witnesses_by_document
+from jiaokan.witnesses import (
+    SharedPassage, WitnessSpan, extend_chains, find_shared_passages, join_grams, key_mask, sample_grams, sampling_rate, witnesses_by_document,
+)
 
 #: readings that agree with the document on fewer units than this are not copies of it
 MINIMUM_AGREEMENT = 0.75
@@ -49,7 +51,7 @@ def run_corpus(
 
     The per-document stages (views, normalisation, collation, repair) run on ``workers``
     processes; witness discovery, which needs the whole corpus, runs here while the workers
-    normalise. What the stages share (the texts, their views, the collations) is in a
+    normalise, from n-grams the workers sampled with the views, batch by batch. What the stages share (the texts, their views, the collations) is in a
     `_Corpus` the workers inherit when they fork, so jobs carry names and their results
     carry only what is new: a fresh set of workers is forked for each phase, once the
     phase before has added what it needs.
@@ -61,16 +63,23 @@ def run_corpus(
         raise InputError(f"unknown document(s): {', '.join(missing[:5])}")
     corpus = _Corpus(documents, config, None, prepare=prepare)
     workers = workers if len(names) > 1 else 1
+    batches = _view_batches(names, workers)
+    sampling = sampling_rate(sum(map(len, documents.values())), config) if len(names) > 1 else None  # as the views' size will ask, almost always
     with _stage_runner(workers, corpus) as runner:
-        view_parts = runner.start(_view_parts, names)  # views need no resources: load them meanwhile
+        viewed = runner.start(_view_batch, [(batch, sampling) for batch in batches])  # views need no resources: load them meanwhile
         corpus.resources = load_resources(config.extra_terms)
         if workers > 1:
             warm_up(corpus.resources, config)  # build lazy tables once, before the next workers fork: they share them
-        corpus.views = {name: TextView(documents[name], *parts) for name, parts in zip(names, view_parts())}
-        corpus.units = {name: view.units for name, view in corpus.views.items()}
+        viewed = viewed()
+    for batch, (view_parts, _) in zip(batches, viewed):
+        corpus.views.update((name, TextView(documents[name], *parts)) for name, parts in zip(batch, view_parts))
+    corpus.units = {name: view.units for name, view in corpus.views.items()}
+    grams = join_grams([grams for _, grams in viewed], list(map(len, batches))) if sampling is not None else None
+    del viewed
     with _stage_runner(workers, corpus) as runner:
         normalisation = runner.start(_normalisation_edits, targets)
-        passages = find_shared_passages(corpus.units, config, partial(runner.map, _extend_job)) if len(names) > 1 else []
+        passages = find_shared_passages(corpus.units, config, partial(runner.map, _extend_job), grams) if len(names) > 1 else []
+        del grams
         spans = witnesses_by_document(passages)
         reliability = estimate_reliability(passages, corpus.views, config)
         witnessed = sorted(spans)
@@ -200,10 +209,25 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     normalise("", config)
 
 
-def _view_parts(corpus: _Corpus, name: str):
-    """A view's units and offsets (the worker does not send the text back)."""
-    view = build_view(corpus.documents[name])
-    return view.units, view.starts, view.ends
+#: documents per job of the views phase (their n-grams are hashed and sampled together, in numpy)
+VIEW_BATCH = 64
+
+
+def _view_batches(names: list[str], workers: int) -> list[list[str]]:
+    """The views phase's jobs: all the documents at once here, batches for worker processes."""
+    if workers <= 1:
+        return [names]
+    return [names[start:start + VIEW_BATCH] for start in range(0, len(names), VIEW_BATCH)]
+
+
+def _view_batch(corpus: _Corpus, job):
+    """For a batch of documents, each view's units and offsets (the worker does not send the
+    text back) and, where witnesses will be looked for, the batch's part of that search
+    (`jiaokan.witnesses.sample_grams`, made here so that the run's process only joins them)."""
+    names, sampling = job
+    views = [build_view(corpus.documents[name]) for name in names]
+    grams = None if sampling is None else sample_grams([view.units for view in views], corpus.config, sampling)
+    return [(view.units, view.starts, view.ends) for view in views], grams
 
 
 def _normalisation_edits(corpus: _Corpus, name: str) -> list[Edit]:

@@ -118,27 +118,73 @@ def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -
     return hashes[kept], documents[kept], positions[kept]
 
 
-def find_shared_passages(views: Mapping[str, str], config: EngineConfig, mapper: Mapper | None = None) -> list[SharedPassage]:
+@dataclass(frozen=True)
+class SampledGrams:
+    """The sampled n-grams of some documents that occur once in their document, in document
+    order, then key order: the part of discovery each document gives alone (`sample_grams`,
+    in any process, for any batch of documents; `join_grams` puts batches together)."""
+
+    hashes: np.ndarray  # uint64
+    documents: np.ndarray  # the document's index among those sampled (int32)
+    positions: np.ndarray  # the n-gram's first key, as an index among its document's keys (int32)
+    starts: np.ndarray  # the view unit of its first key (int32)
+    ends: np.ndarray  # one past the view unit of its last key (int32)
+    keys: int  # keys in all the documents sampled (`sampling_rate` depends on it)
+    sampling: int  # one n-gram in this many was kept
+
+
+def sample_grams(views: Sequence[str], config: EngineConfig, sampling: int | None = None) -> SampledGrams:
+    """`SampledGrams` of ``views`` (view units), one n-gram in ``sampling`` kept (None: as
+    many as the size of ``views``, the whole corpus, asks for: `sampling_rate`)."""
+    keyed = [_keyed(units) for units in views]
+    key_counts = np.array([len(view.keys) for view in keyed], dtype=np.int64)
+    sampling = sampling_rate(int(key_counts.sum()), config) if sampling is None else sampling
+    hashes, documents, positions = _sampled_anchors([view.keys for view in keyed], config, sampling)
+    key_offsets = np.concatenate(([0], np.cumsum(key_counts)))
+    view_positions = np.concatenate([view.positions for view in keyed]) if keyed else np.zeros(0, dtype=np.int64)
+    first_keys = key_offsets[documents] + positions
+    return SampledGrams(
+        hashes, documents.astype(np.int32), positions.astype(np.int32),
+        view_positions[first_keys].astype(np.int32), (view_positions[first_keys + config.ngram_size - 1] + 1).astype(np.int32),
+        int(key_counts.sum()), sampling,
+    )
+
+
+def join_grams(parts: Sequence[SampledGrams], counts: Sequence[int]) -> SampledGrams:
+    """The `SampledGrams` of consecutive batches of documents as one (``counts``: how many
+    documents each batch sampled; all at the same sampling)."""
+    offsets = np.concatenate(([0], np.cumsum(counts)))[:-1]
+    return SampledGrams(
+        np.concatenate([part.hashes for part in parts]),
+        np.concatenate([part.documents + np.int32(offset) for part, offset in zip(parts, offsets)]),
+        np.concatenate([part.positions for part in parts]),
+        np.concatenate([part.starts for part in parts]),
+        np.concatenate([part.ends for part in parts]),
+        sum(part.keys for part in parts),
+        parts[0].sampling,
+    )
+
+
+def find_shared_passages(
+    views: Mapping[str, str], config: EngineConfig, mapper: Mapper | None = None, grams: SampledGrams | None = None,
+) -> list[SharedPassage]:
     """Every passage shared by two documents of ``views`` (name -> view units).
 
     ``mapper(jobs)`` runs `extend_chains` on each job (a pair of documents, by name) where the
     caller wants (worker processes that hold the views; by default here, in order): it is
-    most of the work and needs two texts only.
+    most of the work and needs two texts only. ``grams``, if given, are the views'
+    `SampledGrams` in name order, made beforehand (by worker processes, batch by batch);
+    they are used when sampled as the corpus's size asks (`sampling_rate`), else made again.
     """
     names = sorted(views)
-    keyed = [_keyed(views[name]) for name in names]
-    sampling = sampling_rate(sum(len(view.keys) for view in keyed), config)
-    hashes, documents, positions = _sampled_anchors([view.keys for view in keyed], config, sampling)
-    anchors = _anchor_pairs(hashes, documents, positions, config.max_ngram_documents)
+    if grams is None or grams.sampling != sampling_rate(grams.keys, config):
+        grams = sample_grams([views[name] for name in names], config)
+    sampling = grams.sampling
+    anchors = _anchor_pairs(grams.hashes, grams.documents, grams.positions, config.max_ngram_documents)
+    chains = list(_pair_chains(anchors, config, sampling))
     chains_by_pair: dict[tuple[int, int], list[tuple[int, int, int, int, int]]] = defaultdict(list)
-    size = config.ngram_size
-    for first, second, chain in _pair_chains(anchors, config, sampling):
-        first_positions, second_positions = keyed[first].positions, keyed[second].positions
-        chains_by_pair[(first, second)].append((
-            int(first_positions[chain[0][0]]), int(first_positions[chain[-1][0] + size - 1]) + 1,
-            int(second_positions[chain[0][1]]), int(second_positions[chain[-1][1] + size - 1]) + 1,
-            len(chain),
-        ))
+    for (first, second, chain), edges in zip(chains, _chain_edges(grams, chains)):
+        chains_by_pair[(first, second)].append((*edges, len(chain)))
     pairs = list(chains_by_pair)
     jobs = [(names[first], names[second], chains_by_pair[(first, second)], config.min_passage_length) for first, second in pairs]
     if mapper is None:
@@ -150,6 +196,27 @@ def find_shared_passages(views: Mapping[str, str], config: EngineConfig, mapper:
             for first_start, first_end, second_start, second_end, count in extended
         ]
     return passages
+
+
+def _chain_edges(grams: SampledGrams, chains: list[tuple[int, int, list[tuple[int, int]]]]) -> list[tuple[int, int, int, int]]:
+    """For each (first document, second document, chain), the view units its anchors span in
+    each document: from the first anchor's first key to one past the last anchor's last key
+    (looked up among the grams, which are in document order, then key order)."""
+    if not chains:
+        return []
+    located = (grams.documents.astype(np.int64) << 32) | grams.positions.astype(np.int64)
+
+    def index(documents: list[int], positions: list[int]) -> np.ndarray:
+        return np.searchsorted(located, (np.array(documents, dtype=np.int64) << 32) | np.array(positions, dtype=np.int64))
+
+    firsts, seconds = [first for first, _, _ in chains], [second for _, second, _ in chains]
+    edges = (
+        grams.starts[index(firsts, [chain[0][0] for _, _, chain in chains])],
+        grams.ends[index(firsts, [chain[-1][0] for _, _, chain in chains])],
+        grams.starts[index(seconds, [chain[0][1] for _, _, chain in chains])],
+        grams.ends[index(seconds, [chain[-1][1] for _, _, chain in chains])],
+    )
+    return list(zip(*(edge.tolist() for edge in edges)))
 
 
 #: runs `extend_chains` over a list of jobs, giving the results in order
