@@ -8,7 +8,9 @@ Here every string has a 64-bit hash of its characters and its length, all in one
 array: a text's n-grams of every length the index holds are hashed in numpy and looked
 up together, with one `searchsorted` (a page of text costs a dozen numpy calls, whatever
 the lengths), and only the hits are compared as strings (so a hash collision costs time,
-never a wrong match).
+never a wrong match). Strings of one character are found by a table of code points, so
+that the n-grams of the others are looked up only where the text has the first two
+characters of one.
 Short texts (a window and its context) are scanned with set lookups instead. The hashes
 wrap around modulo 2**64 as intended: numpy checks integer overflow only in arithmetic on
 scalars, never on arrays, so every product here is taken on arrays (no ``np.errstate``,
@@ -100,14 +102,22 @@ class StringIndex(Generic[Value]):
         for string in self.values:
             by_length[len(string)].append(string)
         self.lengths = sorted(by_length)
+        #: for each code point up to the highest of them, whether it is one of the strings of
+        #: one character (found by a lookup in this table, not hashed)
+        single_codes = [ord(string) for string in by_length.pop(1, [])]
+        self._singles = np.zeros(max(single_codes, default=-1) + 1, dtype=bool)
+        self._singles[single_codes] = True
+        #: the lengths hashed: two characters and more
+        self._hashed_lengths = sorted(by_length)
         keys = [_string_keys(strings, length) for length, strings in by_length.items()]
         #: every string's key (hash and length)
         self._keys = IntegerTable(np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64))
-        #: with no string shorter than two characters and some longer, the openings as pair
-        #: integers: an n-gram is looked up only where the text has one (a domain lexicon's
-        #: variants, three to eleven characters long, open at a few places of a page)
+        #: with some strings longer than two characters, the openings as pair integers: an
+        #: n-gram is looked up only where the text has one (a domain lexicon's variants, three
+        #: to eleven characters long, open at a few places of a page; one n-gram in eight of a
+        #: page opens one of the 680,000 misreadings of frequent words)
         self._opening_pairs = None
-        if self.lengths and self.lengths[0] >= 2 and self.lengths[-1] > 2:
+        if self._hashed_lengths and self._hashed_lengths[-1] > 2:
             self._opening_pairs = IntegerTable(np.unique(np.array([pair_integer(opening) for opening in self._openings], dtype=np.uint64)))
 
     def find(self, text: str, within: np.ndarray | None = None) -> list[tuple[int, str, Value]]:
@@ -140,15 +150,18 @@ class StringIndex(Generic[Value]):
         another, keyed, filtered and looked up together (with ``within``, only the n-grams
         holding a marked character, and with openings, only those beginning with one: a
         lookup is what a scan costs most)."""
-        wanted = set(self.lengths)
         codes = text_codes(text)
+        singles = self._single_hits(text, codes, within)
+        if not self._hashed_lengths:
+            return singles
+        wanted = set(self._hashed_lengths)
         marked = None if within is None else np.concatenate(([0], np.cumsum(within, dtype=np.intp)))
         opening = None if self._opening_pairs is None else self._opening_pairs.contains(pair_codes(codes[:-1], codes[1:]))
         if opening is not None and not opening.any():
-            return []
+            return singles
         subset = marked is not None or opening is not None
         polynomials, starts, lengths = [], [], []
-        for length, polynomial in _growing_polynomials(codes, self.lengths[-1]):
+        for length, polynomial in _growing_polynomials(codes, self._hashed_lengths[-1]):
             if length not in wanted:
                 continue
             if not subset:
@@ -163,7 +176,7 @@ class StringIndex(Generic[Value]):
                 starts.append(kept)
             lengths.append(length)
         if not polynomials:
-            return []
+            return singles
         sizes = [len(polynomial) for polynomial in polynomials]
         keys = _keyed(_mix(np.concatenate(polynomials)), np.repeat(np.array(lengths, dtype=np.uint64), sizes))
         candidates = np.flatnonzero(self._keys.contains(keys))
@@ -172,7 +185,16 @@ class StringIndex(Generic[Value]):
         positions = np.concatenate(starts)[candidates] if subset else candidates - firsts[groups]
         hits = zip(positions.tolist(), np.array(lengths)[groups].tolist())
         values = self.values
-        return [(start, text[start:start + length]) for start, length in hits if text[start:start + length] in values]  # a hash collision is dropped here
+        return singles + [(start, text[start:start + length]) for start, length in hits if text[start:start + length] in values]  # a hash collision is dropped here
+
+    def _single_hits(self, text: str, codes: np.ndarray, within: np.ndarray | None) -> list[tuple[int, str]]:
+        """The one-character strings in ``text`` (at marked characters, with ``within``)."""
+        if not len(self._singles):
+            return []
+        found = self._singles[np.minimum(codes, len(self._singles) - 1)] & (codes < len(self._singles))
+        if within is not None:
+            found &= within
+        return [(start, text[start]) for start in np.flatnonzero(found).tolist()]
 
 
 def _string_keys(strings: list[str], length: int) -> np.ndarray:
