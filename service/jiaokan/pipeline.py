@@ -51,10 +51,11 @@ def run_corpus(
 
     The per-document stages (views, normalisation, collation, repair) run on ``workers``
     processes; witness discovery, which needs the whole corpus, runs here while the workers
-    normalise, from n-grams the workers sampled with the views, batch by batch. What the stages share (the texts, their views, the collations) is in a
-    `_Corpus` the workers inherit when they fork, so jobs carry names and their results
-    carry only what is new: a fresh set of workers is forked for each phase, once the
-    phase before has added what it needs.
+    normalise, from n-grams the workers sampled with the views, batch by batch.
+    What the stages share (the texts, their views, the collations) is in a `_Corpus` the
+    workers inherit when they fork, so jobs carry names and their results carry only what
+    is new: a fresh set of workers is forked for each phase, once the phase before has
+    added what it needs.
     """
     names = sorted(documents)
     targets = sorted(set(only)) if only is not None else names
@@ -78,7 +79,7 @@ def run_corpus(
     del viewed
     with _stage_runner(workers, corpus) as runner:
         normalisation = runner.start(_normalisation_edits, targets)
-        passages = find_shared_passages(corpus.units, config, partial(runner.map, _extend_job), grams) if len(names) > 1 else []
+        passages = find_shared_passages(corpus.units, config, partial(runner.map, _extend_job), grams) if grams is not None else []
         del grams
         spans = witnesses_by_document(passages)
         reliability = estimate_reliability(passages, corpus.views, config)
