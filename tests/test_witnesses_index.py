@@ -137,6 +137,7 @@ def test_grams_sampled_batch_by_batch_find_what_the_whole_corpus_sampled_at_once
     for field in ("hashes", "documents", "positions", "starts", "ends"):
         assert getattr(joined, field).tolist() == getattr(whole, field).tolist(), field
     assert (joined.keys, joined.sampling) == (whole.keys, whole.sampling)
+    assert joined.by_hash().tolist() == whole.by_hash().tolist() == np.argsort(whole.hashes, kind="stable").tolist()
     # each gram spans its n-gram's keys in the view: from its first key to one past its last
     for document, start, end in zip(whole.documents.tolist(), whole.starts.tolist(), whole.ends.tolist()):
         keys = [character for character in documents[names[document]][start:end] if character.isalnum()]

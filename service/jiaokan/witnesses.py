@@ -98,9 +98,10 @@ def sampling_rate(total_characters: int, config: EngineConfig) -> int:
     return 1 if total_characters < FULL_SAMPLING_LIMIT else config.ngram_sampling
 
 
-def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hashes, documents and key positions of the sampled n-grams that occur once in their
-    document, document by document: the whole corpus hashed at once, in numpy."""
+    document, document by document, and their order by hash (stable: within a hash, in
+    document order): all the documents hashed at once, in numpy."""
     size = config.ngram_size
     lengths = np.array([len(text) for text in keys], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)))
@@ -110,12 +111,12 @@ def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -
     keep = (positions + size <= lengths[documents]) & ((hashes >> np.uint64(40)) % np.uint64(sampling) == 0)  # not across documents
     hashes, documents, positions = hashes[keep], documents[keep], positions[keep]
     if len(hashes) == 0:
-        return hashes, documents, positions
+        return hashes, documents, positions, np.zeros(0, dtype=np.int64)
     order = np.argsort(hashes, kind="stable")  # stable: within an n-gram, in document order
     repeated = (hashes[order][1:] == hashes[order][:-1]) & (documents[order][1:] == documents[order][:-1])
     once = ~(np.concatenate(([False], repeated)) | np.concatenate((repeated, [False])))
     kept = np.sort(order[once])  # back in document order
-    return hashes[kept], documents[kept], positions[kept]
+    return hashes[kept], documents[kept], positions[kept], np.searchsorted(kept, order[once])
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,16 @@ class SampledGrams:
     positions: np.ndarray  # the n-gram's first key, as an index among its document's keys (int32)
     starts: np.ndarray  # the view unit of its first key (int32)
     ends: np.ndarray  # one past the view unit of its last key (int32)
+    #: the grams in order of hash (stable: within a hash, in document order), batch by batch:
+    #: joined batches give sorted runs, which `by_hash` merges
+    hash_runs: np.ndarray
     keys: int  # keys in all the documents sampled (`sampling_rate` depends on it)
     sampling: int  # one n-gram in this many was kept
+
+    def by_hash(self) -> np.ndarray:
+        """The grams' order by hash, stable (numpy's stable sort, a timsort, merges the
+        batches' sorted runs at a fraction of sorting the hashes afresh)."""
+        return self.hash_runs[np.argsort(self.hashes[self.hash_runs], kind="stable")]
 
 
 def sample_grams(views: Sequence[str], config: EngineConfig, sampling: int | None = None) -> SampledGrams:
@@ -139,14 +148,14 @@ def sample_grams(views: Sequence[str], config: EngineConfig, sampling: int | Non
     keyed = [_keyed(units) for units in views]
     key_counts = np.array([len(view.keys) for view in keyed], dtype=np.int64)
     sampling = sampling_rate(int(key_counts.sum()), config) if sampling is None else sampling
-    hashes, documents, positions = _sampled_anchors([view.keys for view in keyed], config, sampling)
+    hashes, documents, positions, by_hash = _sampled_anchors([view.keys for view in keyed], config, sampling)
     key_offsets = np.concatenate(([0], np.cumsum(key_counts)))
     view_positions = np.concatenate([view.positions for view in keyed]) if keyed else np.zeros(0, dtype=np.int64)
     first_keys = key_offsets[documents] + positions
     return SampledGrams(
         hashes, documents.astype(np.int32), positions.astype(np.int32),
         view_positions[first_keys].astype(np.int32), (view_positions[first_keys + config.ngram_size - 1] + 1).astype(np.int32),
-        int(key_counts.sum()), sampling,
+        by_hash.astype(np.int32), int(key_counts.sum()), sampling,
     )
 
 
@@ -154,12 +163,14 @@ def join_grams(parts: Sequence[SampledGrams], counts: Sequence[int]) -> SampledG
     """The `SampledGrams` of consecutive batches of documents as one (``counts``: how many
     documents each batch sampled; all at the same sampling)."""
     offsets = np.concatenate(([0], np.cumsum(counts)))[:-1]
+    firsts = np.concatenate(([0], np.cumsum([len(part.hashes) for part in parts])))[:-1]  # where each batch's grams begin
     return SampledGrams(
         np.concatenate([part.hashes for part in parts]),
         np.concatenate([part.documents + np.int32(offset) for part, offset in zip(parts, offsets)]),
         np.concatenate([part.positions for part in parts]),
         np.concatenate([part.starts for part in parts]),
         np.concatenate([part.ends for part in parts]),
+        np.concatenate([part.hash_runs + np.int32(first) for part, first in zip(parts, firsts)]),
         sum(part.keys for part in parts),
         parts[0].sampling,
     )
@@ -180,11 +191,11 @@ def find_shared_passages(
     if grams is None or grams.sampling != sampling_rate(grams.keys, config):
         grams = sample_grams([views[name] for name in names], config)
     sampling = grams.sampling
-    anchors = _anchor_pairs(grams.hashes, grams.documents, grams.positions, config.max_ngram_documents)
+    anchors = _anchor_pairs(grams.hashes, grams.documents, grams.positions, config.max_ngram_documents, grams.by_hash())
     chains = list(_pair_chains(anchors, config, sampling))
     chains_by_pair: dict[tuple[int, int], list[tuple[int, int, int, int, int]]] = defaultdict(list)
-    for (first, second, chain), edges in zip(chains, _chain_edges(grams, chains)):
-        chains_by_pair[(first, second)].append((*edges, len(chain)))
+    for (first, second, (_, _, count)), edges in zip(chains, _chain_edges(grams, chains)):
+        chains_by_pair[(first, second)].append((*edges, count))
     pairs = list(chains_by_pair)
     jobs = [(names[first], names[second], chains_by_pair[(first, second)], config.min_passage_length) for first, second in pairs]
     if mapper is None:
@@ -198,7 +209,7 @@ def find_shared_passages(
     return passages
 
 
-def _chain_edges(grams: SampledGrams, chains: list[tuple[int, int, list[tuple[int, int]]]]) -> list[tuple[int, int, int, int]]:
+def _chain_edges(grams: SampledGrams, chains: list[tuple[int, int, tuple[tuple[int, int], tuple[int, int], int]]]) -> list[tuple[int, int, int, int]]:
     """For each (first document, second document, chain), the view units its anchors span in
     each document: from the first anchor's first key to one past the last anchor's last key
     (looked up among the grams, which are in document order, then key order)."""
@@ -211,10 +222,10 @@ def _chain_edges(grams: SampledGrams, chains: list[tuple[int, int, list[tuple[in
 
     firsts, seconds = [first for first, _, _ in chains], [second for _, second, _ in chains]
     edges = (
-        grams.starts[index(firsts, [chain[0][0] for _, _, chain in chains])],
-        grams.ends[index(firsts, [chain[-1][0] for _, _, chain in chains])],
-        grams.starts[index(seconds, [chain[0][1] for _, _, chain in chains])],
-        grams.ends[index(seconds, [chain[-1][1] for _, _, chain in chains])],
+        grams.starts[index(firsts, [head[0] for _, _, (head, _, _) in chains])],
+        grams.ends[index(firsts, [tail[0] for _, _, (_, tail, _) in chains])],
+        grams.starts[index(seconds, [head[1] for _, _, (head, _, _) in chains])],
+        grams.ends[index(seconds, [tail[1] for _, _, (_, tail, _) in chains])],
     )
     return list(zip(*(edge.tolist() for edge in edges)))
 
@@ -249,24 +260,28 @@ class _Anchors:
     second_positions: np.ndarray
 
 
-def _anchor_pairs(hashes: np.ndarray, documents: np.ndarray, positions: np.ndarray, max_documents: int) -> _Anchors:
+def _anchor_pairs(hashes: np.ndarray, documents: np.ndarray, positions: np.ndarray, max_documents: int, order: np.ndarray | None = None) -> _Anchors:
     """Every pair of occurrences of an n-gram found in 2 to ``max_documents`` documents, in
     numpy: no loop over n-grams. The occurrences come document by document, in document
-    order, and each n-gram occurs at most once per document (as `_sampled_anchors` gives them)."""
-    order = np.argsort(hashes, kind="stable")  # stable: within an n-gram, documents stay in order
+    order, and each n-gram occurs at most once per document (as `_sampled_anchors` gives them);
+    ``order``, if known, is their order by hash, stable."""
+    if order is None:
+        order = np.argsort(hashes, kind="stable")  # stable: within an n-gram, documents stay in order
     hashes, documents, positions = hashes[order], documents[order], positions[order]
     group_starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1]))) if len(hashes) else np.zeros(0, dtype=np.int64)
     sizes = np.diff(np.concatenate((group_starts, [len(hashes)])))
-    kept = np.repeat((sizes >= 2) & (sizes <= max_documents), sizes)
-    group = np.repeat(np.arange(len(group_starts)), sizes)[kept]
+    wanted = (sizes >= 2) & (sizes <= max_documents)
+    kept = np.repeat(wanted, sizes)
     documents, positions = documents[kept], positions[kept]
+    kept_sizes = sizes[wanted]
+    following = np.repeat(np.cumsum(kept_sizes), kept_sizes) - np.arange(len(documents)) - 1  # later occurrences of the same n-gram
     firsts, seconds = [], []
-    for distance in range(1, max(2, min(max_documents, int(sizes.max(initial=0))))):
-        index = np.flatnonzero(group[:-distance] == group[distance:])
-        if len(index) == 0:
-            break  # no n-gram in this many more documents
+    index, distance = np.flatnonzero(following >= 1), 1
+    while len(index):  # each occurrence with the one ``distance`` after it, while the n-gram has one
         firsts.append(index)
         seconds.append(index + distance)
+        distance += 1
+        index = index[following[index] >= distance]
     first = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
     second = np.concatenate(seconds) if seconds else np.zeros(0, dtype=np.int64)
     pair_order = _pair_order(documents[first], documents[second], positions[first], positions[second])
@@ -288,7 +303,8 @@ def _pair_order(first_documents, second_documents, first_positions, second_posit
 
 
 def _pair_chains(anchors: _Anchors, config: EngineConfig, sampling: int):
-    """(first document, second document, chain) for every chain of anchors, pair by pair.
+    """(first document, second document, chain) for every chain of anchors, pair by pair, each
+    chain as its first anchor, its last and how many it holds.
 
     Most pairs share one passage whose anchors advance together from first to last: those
     are recognised in numpy as a whole and become one chain without a Python loop; the
@@ -308,13 +324,12 @@ def _pair_chains(anchors: _Anchors, config: EngineConfig, sampling: int):
     minimum = config.min_anchors * max(config.ngram_sampling // sampling, 1)  # the same evidence at any sampling
     first_positions, second_positions = anchors.first_positions.tolist(), anchors.second_positions.tolist()
     for start, end, is_simple, first, second in zip(starts.tolist(), ends.tolist(), simple.tolist(), anchors.first_documents[starts].tolist(), anchors.second_documents[starts].tolist()):
-        pairs = list(zip(first_positions[start:end], second_positions[start:end]))
-        if is_simple:
-            chains = [pairs] if len(pairs) >= minimum else []
-        else:
-            chains = _chains(pairs, config, sampling)
-        for chain in chains:
-            yield first, second, chain
+        if is_simple:  # one chain of all the pair's anchors: no need to list them
+            if end - start >= minimum:
+                yield first, second, ((first_positions[start], second_positions[start]), (first_positions[end - 1], second_positions[end - 1]), end - start)
+            continue
+        for chain in _chains(list(zip(first_positions[start:end], second_positions[start:end])), config, sampling):
+            yield first, second, (chain[0], chain[-1], len(chain))
 
 
 def _chains(anchors: list[tuple[int, int]], config: EngineConfig, sampling: int) -> list[list[tuple[int, int]]]:
