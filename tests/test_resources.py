@@ -1,15 +1,17 @@
-"""The engine's resources: one per set of terms, and `WordModel.segment` against the plain
-maximum-probability segmentation it shortcuts.
+"""The engine's resources: one per set of terms, `WordModel.segment` against the plain
+maximum-probability segmentation it shortcuts, and `Lexicon.could_form` against every way
+of spelling text from a few characters.
 
 The segmentation stops reading from a character once the text read so far begins no word
 (`WordModel.prefixes`); the plain form tries every span up to the longest word."""
+import itertools
 import math
 import random
 from pathlib import Path
 
 import pytest
 
-from jiaokan.resources import load_resources
+from jiaokan.resources import Lexicon, load_resources
 
 ALPHABET = "中华人民共和国国家发展改革委员会选择数据文档入住人住宅小学生活动力量的了是在，。 A1"
 
@@ -52,3 +54,24 @@ def test_segmentation_is_the_most_probable_one(words):
         texts += [source[start:start + 20] for start in range(0, len(source) - 20, 37)]
     for text in texts:
         assert words.segment(text) == segment_directly(text, words), text
+
+
+def test_a_lexicon_could_form_a_term_only_from_every_character_of_one():
+    lexicon = Lexicon(frozenset({"光联调", "数据中心", "中子"}))
+    assert lexicon.could_form("调光联", "联")
+    assert lexicon.could_form("数据中心了", "心")
+    assert not lexicon.could_form("数据中", "中")  # 心 is missing, and 子 for 中子
+    assert not lexicon.could_form("光联调", "的")  # touching no character of it
+    assert lexicon.could_form("中子", "中子")
+    # the quick test never says no where some spelling from those characters holds a term
+    rng = random.Random(2)
+    characters = "光联调数据中心子的"
+    for _ in range(300):
+        available = "".join(rng.sample(characters, rng.randint(1, 5)))
+        touching = "".join(rng.sample(available, rng.randint(1, len(available))))
+        spellable = any(
+            term in "".join(spelling) and any(character in touching for character in term)
+            for term in lexicon.terms
+            for spelling in itertools.permutations(available * 2, len(term))
+        )
+        assert lexicon.could_form(available, touching) == spellable, (available, touching)

@@ -229,7 +229,8 @@ def _outvotes_every_reading(own_text: str, votes: Mapping[str, str], weights: Ma
     misreading). Any reading other than the document's own costs each copy that agrees with
     it at least one error, and gains at most what each other copy's error costs now; to that
     is added the most the word model and the lexical evidence could give (a domain term only
-    if the lexicon holds a character of some reading, a 、 only if some copy reads one)."""
+    if some term could be spelled from the readings and their context, a 、 only if some copy
+    reads one)."""
     agreeing = sum(weights[voter] for voter, text in votes.items() if text == own_text)
     gain = sum(weights[voter] * OSA.distance(own_text, text) for voter, text in votes.items() if text != own_text)
     bound = gain - agreeing + WORD_SCORE_CAP + ERROR_TYPE_PRIOR
@@ -240,7 +241,10 @@ def _outvotes_every_reading(own_text: str, votes: Mapping[str, str], weights: Ma
         bound += ENUMERATION_COMMA_PRIOR * own_text.count("，")
     if any(_LATIN_WORD.search(text) for text in readings):
         bound += WORD_SCORE_CAP  # the English score's cap
-    if not resources.lexicon.characters.isdisjoint("".join(readings) + "、" + left[-1:] + right[:1]):
+    # every candidate is spelled from the readings' characters (and 、): a term it forms that
+    # touches the window holds one of them (or, a deletion, spans it: both edges of the context)
+    read = "".join(readings) + "、"
+    if resources.lexicon.could_form(left + read + right, read + left[-1:] + right[:1]):
         bound += DOMAIN_TERM_BONUS
     return bound < -1e-6
 

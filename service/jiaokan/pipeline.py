@@ -203,6 +203,7 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     repair("warm-up", "建档立卡卡脱贫人口，档文。", resources, config, {})
     resources.lexicon.find("")
     resources.lexicon.characters
+    resources.lexicon.character_sets
     resources.known_reach
     resources.words.prefixes
     resources.words.log_probabilities

@@ -160,6 +160,22 @@ class Lexicon:
         """Every character some term holds."""
         return frozenset("".join(self.terms))
 
+    def could_form(self, available: str, touching: str) -> bool:
+        """Whether some term could be spelled from characters of ``available`` alone, one of
+        them in ``touching``: what a text of those characters needs to hold a term that
+        touches them (a quick test before a search)."""
+        present = set(available)
+        return any(needed <= present for character in self.characters.intersection(touching) for needed in self.character_sets[character])
+
+    @cached_property
+    def character_sets(self) -> dict[str, list[frozenset[str]]]:
+        """character -> the character sets of the terms that hold it."""
+        sets: dict[str, list[frozenset[str]]] = {}
+        for term in sorted(self.terms):
+            for character in set(term):
+                sets.setdefault(character, []).append(frozenset(term))
+        return sets
+
     def source(self, term: str) -> str:
         """Where ``term`` came from (a file name or "user")."""
         return self.sources.get(term, "user")
