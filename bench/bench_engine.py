@@ -224,7 +224,7 @@ def prepare(documents: Mapping[str, str], config) -> Prepared:
     views = build_views(documents)
     passages = discover(views, config)
     return Prepared(documents, views, passages, witnesses_by_document(passages),
-                    estimate_reliability(passages, views, config))
+                    estimate_reliability(passages, config))
 
 
 def align_document(prepared: Prepared, name: str) -> list:
@@ -335,7 +335,7 @@ def corpus_stages(documents: Mapping[str, str], resources, config, repeat: int) 
     stages = {
         "views": timed(lambda: build_views(documents), repeat),
         "discovery": timed(lambda: discover(prepared.views, config), repeat),
-        "reliability": timed(lambda: estimate_reliability(prepared.passages, prepared.views, config), repeat),
+        "reliability": timed(lambda: estimate_reliability(prepared.passages, config), repeat),
         "alignment": timed(lambda: [align_document(prepared, name) for name in names], repeat),
         "decision": timed(lambda: [decide_document(prepared, name, readings[name], resources, config) for name in names], repeat),
         "repair_and_normalise": timed(lambda: finish_documents(prepared, collations, resources, config), repeat),

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, Collection, Mapping, Sequence
 
-import numpy as np
-
 from jiaokan.alignment import Reading, read_witness
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import Collation, ConfirmedTerm, collate
@@ -29,7 +27,7 @@ from jiaokan.resources import Resources, load_resources
 from jiaokan.result import Correction
 from jiaokan.textview import TextView, build_view
 from jiaokan.witnesses import (
-    SharedPassage, WitnessSpan, extend_chains, find_shared_passages, join_grams, key_mask, sample_grams, sampling_rate, witnesses_by_document,
+    SharedPassage, WitnessSpan, extend_chains, find_shared_passages, join_grams, sample_grams, sampling_rate, witnesses_by_document,
 )
 
 #: readings that agree with the document on fewer units than this are not copies of it
@@ -82,7 +80,7 @@ def run_corpus(
         passages = find_shared_passages(corpus.units, config, partial(runner.map, _extend_job), grams) if grams is not None else []
         del grams
         spans = witnesses_by_document(passages)
-        reliability = estimate_reliability(passages, corpus.views, config)
+        reliability = estimate_reliability(passages, config)
         witnessed = sorted(spans)
         corpus.collations = dict(zip(witnessed, runner.map(_collate_job, [_collation_job(name, spans[name], reliability) for name in witnessed])))
         corpus.normalisation = dict(zip(targets, normalisation()))
@@ -268,19 +266,15 @@ def _finish_job(corpus: _Corpus, name: str):
     return correction.edits, correction.applied
 
 
-def estimate_reliability(passages: list[SharedPassage], views: Mapping[str, TextView], config: EngineConfig) -> dict[str, float]:
+def estimate_reliability(passages: list[SharedPassage], config: EngineConfig) -> dict[str, float]:
     """Each document's accuracy, from how many sampled n-grams survive in its shared passages.
 
     A passage of L key characters should yield about (L - n + 1) / sampling anchors; the
     share that survives is about (a1 * a2) ** n for copies of accuracy a1, a2.
     """
     logs: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    key_positions: dict[str, np.ndarray] = {}
     for passage in passages:
-        if passage.first not in key_positions:  # where the letters, digits and Han are
-            key_positions[passage.first] = key_mask(views[passage.first].units).nonzero()[0]
-        positions = key_positions[passage.first]
-        keys = int(np.searchsorted(positions, passage.first_end) - np.searchsorted(positions, passage.first_start))
+        keys = passage.first_keys
         expected = max((keys - config.ngram_size + 1) / passage.sampling, 1.0)
         survival = min(max(passage.anchors / expected, 0.02), 1.0)
         pair_log_accuracy = math.log(survival) / config.ngram_size

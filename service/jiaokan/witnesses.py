@@ -36,6 +36,8 @@ class SharedPassage:
     second_start: int
     second_end: int
     anchors: int
+    #: letters, digits and Han among the first document's units of the passage
+    first_keys: int
     #: one n-gram in this many was indexed when the anchors were counted
     sampling: int = 1
 
@@ -203,8 +205,8 @@ def find_shared_passages(
     passages = []
     for (first, second), extended in zip(pairs, mapper(jobs)):
         passages += [
-            SharedPassage(names[first], first_start, first_end, names[second], second_start, second_end, count, sampling)
-            for first_start, first_end, second_start, second_end, count in extended
+            SharedPassage(names[first], first_start, first_end, names[second], second_start, second_end, count, keys, sampling)
+            for first_start, first_end, second_start, second_end, count, keys in extended
         ]
     return passages
 
@@ -234,17 +236,20 @@ def _chain_edges(grams: SampledGrams, chains: list[tuple[int, int, tuple[tuple[i
 Mapper = Callable[[list], Iterable]
 
 
-def extend_chains(views: Mapping[str, str], job) -> list[tuple[int, int, int, int, int]]:
+def extend_chains(views: Mapping[str, str], job) -> list[tuple[int, int, int, int, int, int]]:
     """The passages of one pair of documents (``job``: their names, their chains, the shortest
     passage): each chain's anchored stretch grown to where the copies stop agreeing, as
-    (first start, first end, second start, second end, anchors)."""
+    (first start, first end, second start, second end, anchors, keys in the first's stretch)."""
     first, second, chains, minimum_length = job
     first_units, second_units = views[first], views[second]
     passages = []
+    keys_before = None  # keys_before[i]: keys among the first document's units before i
     for first_start, first_end, second_start, second_end, count in chains:
         edges = _extended_edges(first_units, second_units, first_start, first_end, second_start, second_end)
         if min(edges[1] - edges[0], edges[3] - edges[2]) >= minimum_length:
-            passages.append((*edges, count))
+            if keys_before is None:
+                keys_before = np.concatenate(([0], np.cumsum(key_mask(first_units))))
+            passages.append((*edges, count, int(keys_before[edges[1]] - keys_before[edges[0]])))
     return passages
 
 
