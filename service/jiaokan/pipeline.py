@@ -65,11 +65,11 @@ def run_corpus(
     batches = _view_batches(names, workers)
     sampling = sampling_rate(sum(map(len, documents.values())), config) if len(names) > 1 else None  # as the views' size will ask, almost always
     with _stage_runner(workers, corpus) as runner:
-        viewed = runner.start(_view_batch, [(batch, sampling) for batch in batches])  # views need no resources: load them meanwhile
+        viewing = runner.start(_view_batch, [(batch, sampling) for batch in batches])  # views need no resources: load them meanwhile
         corpus.resources = load_resources(config.extra_terms)
         if workers > 1:
             warm_up(corpus.resources, config)  # build lazy tables once, before the next workers fork: they share them
-        viewed = viewed()
+        viewed = viewing()
     for batch, (view_parts, _) in zip(batches, viewed):
         corpus.views.update((name, TextView(documents[name], *parts)) for name, parts in zip(batch, view_parts))
     corpus.units = {name: view.units for name, view in corpus.views.items()}
