@@ -132,13 +132,18 @@ class _ProcessPool:
         self.pool = pool
         self.workers = workers
 
-    def map(self, function, items):
+    def map(self, function, items, chunk: int | None = None):
         items = list(items)
-        return self.pool.map(partial(_with_worker_corpus, function), items, chunksize=_chunk(len(items), self.workers))
+        return self.pool.map(partial(_with_worker_corpus, function), items, chunksize=chunk or _chunk(len(items), self.workers))
 
     def start(self, function, items) -> Callable[[], list]:
-        """Queue the jobs now (the workers start on them at once); calling the result waits for them."""
-        pending = self.map(function, items)
+        """Queue the jobs now, an equal share for each worker; calling the result waits for
+        them. All of them are queued at once: the executor hands its workers more only when
+        its thread in this process gets the interpreter lock, which this process's own work
+        meanwhile (loading the resources, a second or so of unpickling) holds, leaving the
+        workers idle between small chunks."""
+        items = list(items)
+        pending = self.map(function, items, chunk=max(1, math.ceil(len(items) / self.workers)))
         return lambda: list(pending)
 
 
