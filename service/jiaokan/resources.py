@@ -59,13 +59,6 @@ class WordModel:
         """A dictionary word of two or more characters."""
         return len(text) >= 2 and text in self.frequencies
 
-    def log_probability(self, word: str) -> float:
-        """log P(word); unseen words get the probability of a count of 0.5 per character."""
-        count = self.frequencies.get(word, 0)
-        if count <= 0:
-            return math.log(0.5 / self.total) * len(word)
-        return math.log(count / self.total)
-
     def segmentation_score(self, text: str) -> float:
         """log P of the most probable segmentation of ``text`` into words (memoised: the copies
         of a passage ask about the same stretches)."""
@@ -82,7 +75,7 @@ class WordModel:
         as jieba's prefix dictionary does)."""
         length = len(text)
         scored, reach, prefixes = self.log_probabilities.get, self.reach, self.prefixes
-        unseen = math.log(0.5 / self.total)  # a character never seen (as `log_probability` scores it)
+        unseen = math.log(0.5 / self.total)  # a character never seen: a count of 0.5
         best = [0.0] + [-math.inf] * length
         back = [0] * (length + 1)
         for start in range(length):

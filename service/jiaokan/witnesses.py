@@ -243,13 +243,10 @@ def extend_chains(views: Mapping[str, str], job) -> list[tuple[int, int, int, in
     first, second, chains, minimum_length = job
     first_units, second_units = views[first], views[second]
     passages = []
-    keys_before = None  # keys_before[i]: keys among the first document's units before i
     for first_start, first_end, second_start, second_end, count in chains:
         edges = _extended_edges(first_units, second_units, first_start, first_end, second_start, second_end)
         if min(edges[1] - edges[0], edges[3] - edges[2]) >= minimum_length:
-            if keys_before is None:
-                keys_before = np.concatenate(([0], np.cumsum(key_mask(first_units))))
-            passages.append((*edges, count, int(keys_before[edges[1]] - keys_before[edges[0]])))
+            passages.append((*edges, count, int(np.count_nonzero(key_mask(first_units[edges[0]:edges[1]])))))
     return passages
 
 
