@@ -4,7 +4,7 @@ import random
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from jiaokan.matching import DIRECT_SEARCH, SHORT_TEXT, StringIndex, gram_hashes, text_codes
+from jiaokan.matching import DIRECT_SEARCH, SHORT_SCAN_LIMIT, SHORT_TEXT, StringIndex, gram_hashes, text_codes
 
 ALPHABET = "中文字词人入子午卡，。a1\ud800\U00020000"
 
@@ -20,10 +20,11 @@ def brute_force(strings, text):
     st.text(st.sampled_from(ALPHABET), max_size=3 * SHORT_TEXT),  # both the short scan and the hashed one
 )
 def test_finds_every_occurrence_in_order(strings, text):
-    index = StringIndex({string: position for position, string in enumerate(strings)})
+    values = {string: position for position, string in enumerate(strings)}
+    index = StringIndex(values)
     found = index.find(text)
     assert [(start, string) for start, string, _ in found] == brute_force(set(strings), text)
-    assert all(value == index.values[string] for _, string, value in found)
+    assert all(value == values[string] for _, string, value in found)
 
 
 @settings(max_examples=300)
@@ -53,15 +54,20 @@ def test_find_within_keeps_the_occurrences_holding_a_marked_character(strings, t
     assert [(start, string) for start, string, _ in StringIndex({string: None for string in longer}).find(text, within)] == expected
 
 
-def test_a_large_index_finds_what_a_set_holds_and_nothing_else():
+def test_a_large_index_finds_what_a_set_holds_and_nothing_else_in_long_texts_and_short():
     rng = random.Random(3)
     han = [chr(code) for code in range(0x4E00, 0x4E00 + 3000)]
     strings = {"".join(rng.choice(han) for _ in range(rng.choice((2, 3, 4)))) for _ in range(200_000)}
     text = "".join(rng.choice(han) for _ in range(5000))
-    index = StringIndex((string, None) for string in strings)
-    expected = [(start, text[start:start + length]) for start in range(len(text)) for length in (4, 3, 2) if text[start:start + length] in strings and start + length <= len(text)]
-    expected.sort(key=lambda hit: (hit[0] + len(hit[1]), -len(hit[1])))
-    assert [(start, string) for start, string, _ in index.find(text)] == expected
+    values = {string: number for number, string in enumerate(sorted(strings))}
+    index = StringIndex(values)
+    assert len(values) > SHORT_SCAN_LIMIT  # so short texts are scanned by hashes too
+    for piece in (text, *(text[start:start + SHORT_TEXT - 1] for start in range(0, 1000, 97))):
+        expected = [(start, piece[start:start + length]) for start in range(len(piece)) for length in (4, 3, 2) if piece[start:start + length] in strings and start + length <= len(piece)]
+        expected.sort(key=lambda hit: (hit[0] + len(hit[1]), -len(hit[1])))
+        found = index.find(piece)
+        assert [(start, string) for start, string, _ in found] == expected
+        assert all(value == values[string] for _, string, value in found)
 
 
 def test_gram_hashes_match_across_lengths_and_texts():

@@ -3,7 +3,7 @@ maximum-probability segmentation it shortcuts, and `Lexicon.could_form` against 
 of spelling text from a few characters.
 
 The segmentation stops reading from a character once the text read so far begins no word
-(`WordModel.prefixes`); the plain form tries every span up to the longest word."""
+(`WordModel.lattice`); the plain form tries every span up to the longest word."""
 import itertools
 import math
 import random

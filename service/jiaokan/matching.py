@@ -11,7 +11,8 @@ the lengths), and only the hits are compared as strings (so a hash collision cos
 never a wrong match). Strings of one character are found by a table of code points, so
 that the n-grams of the others are looked up only where the text has the first two
 characters of one.
-Short texts (a window and its context) are scanned with set lookups instead. The hashes
+Short texts (a window and its context) are scanned with set lookups instead, where the
+index is small enough to keep its strings in a dict as well. The hashes
 wrap around modulo 2**64 as intended: numpy checks integer overflow only in arithmetic on
 scalars, never on arrays, so every product here is taken on arrays (no ``np.errstate``,
 which costs a few microseconds each time, dozens of times a page).
@@ -35,6 +36,8 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _BASE = np.uint64(1_000_003)
 #: texts shorter than this are scanned in Python (numpy's per-call cost dominates there)
 SHORT_TEXT = 48
+#: an index of more strings than this scans short texts by hashes too (it keeps no dict)
+SHORT_SCAN_LIMIT = 50_000
 #: most bits of a presence filter: integers whose slot holds no entry's are dropped before
 #: the binary search (one bit per slot, at most 4 MiB per table; at 400,000 strings about one
 #: n-gram in eighty gets through: the binary search, a cache miss a step, is what a scan
@@ -83,69 +86,100 @@ def _mix(polynomial: np.ndarray) -> np.ndarray:
 
 
 class StringIndex(Generic[Value]):
-    """A fixed set of non-empty strings, each with a value, to find in texts."""
+    """A fixed set of non-empty strings, each with a value, to find in texts.
+
+    The strings of two characters or more are kept as numpy arrays in the order of their
+    keys, with their characters in one joined string and their values by number: no Python
+    object per string, so the 680,000 misreadings of frequent words load from the disk cache
+    in milliseconds rather than a second, and forked workers share them without writing to
+    their pages. Only an index of at most `SHORT_SCAN_LIMIT` strings also keeps them in a
+    dict, to scan short texts with set lookups."""
 
     def __init__(self, entries: Mapping[str, Value] | Iterable[tuple[str, Value]]) -> None:
         items = entries.items() if isinstance(entries, Mapping) else entries
-        self.values: dict[str, Value] = {}
+        table: dict[str, Value] = {}
         for string, value in items:
             if string:
-                self.values[string] = value
-        #: first character -> length of the longest string it starts
-        self._reach: dict[str, int] = {}
-        for string in self.values:
-            self._reach[string[0]] = max(self._reach.get(string[0], 0), len(string))
-        #: the first two characters of every string longer than one
-        self._openings = {string[:2] for string in self.values if len(string) > 1}
-        self._first_character = re.compile("[" + "".join(map(re.escape, sorted(self._reach))) + "]" if self._reach else "(?!)")
+                table[string] = value
+        self._size = len(table)
         by_length: dict[int, list[str]] = defaultdict(list)
-        for string in self.values:
+        for string in table:
             by_length[len(string)].append(string)
         self.lengths = sorted(by_length)
         #: for each code point up to the highest of them, whether it is one of the strings of
         #: one character (found by a lookup in this table, not hashed)
-        single_codes = [ord(string) for string in by_length.pop(1, [])]
+        singles = by_length.pop(1, [])
+        single_codes = [ord(string) for string in singles]
         self._singles = np.zeros(max(single_codes, default=-1) + 1, dtype=bool)
         self._singles[single_codes] = True
+        self._single_values = {string: table[string] for string in singles}
         #: the lengths hashed: two characters and more
         self._hashed_lengths = sorted(by_length)
-        keys = [_string_keys(strings, length) for length, strings in by_length.items()]
-        #: every string's key (hash and length)
-        self._keys = IntegerTable(np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64))
+        strings = [string for length in self._hashed_lengths for string in by_length[length]]
+        keys = np.concatenate([_string_keys(by_length[length], length) for length in self._hashed_lengths]) if strings else np.zeros(0, dtype=np.uint64)
+        order = np.argsort(keys, kind="stable").tolist()
+        #: every string's key (hash and length), in ascending order (`_rows` follow it)
+        self._keys = IntegerTable(keys[order] if strings else keys)
+        ordered = [strings[position] for position in order]
+        #: the strings in key order, joined, and where each begins in the join
+        self._joined = "".join(ordered)
+        self._offsets = np.cumsum([0] + [len(string) for string in ordered], dtype=np.int64)
+        #: each string's value, as a number in `_values` (values shared by many strings are kept once)
+        numbers: dict[int, int] = {}
+        self._values: list[Value] = []
+        value_numbers = []
+        for string in ordered:
+            value = table[string]
+            number = numbers.get(id(value))
+            if number is None:
+                number = numbers[id(value)] = len(self._values)
+                self._values.append(value)
+            value_numbers.append(number)
+        self._value_numbers = np.array(value_numbers, dtype=np.int64)
+        openings = {string[:2] for string in strings}
         #: with some strings longer than two characters, the openings as pair integers: an
         #: n-gram is looked up only where the text has one (a domain lexicon's variants, three
         #: to eleven characters long, open at a few places of a page; one n-gram in eight of a
         #: page opens one of the 680,000 misreadings of frequent words)
         self._opening_pairs = None
         if self._hashed_lengths and self._hashed_lengths[-1] > 2:
-            self._opening_pairs = IntegerTable(np.unique(np.array([pair_integer(opening) for opening in self._openings], dtype=np.uint64)))
+            self._opening_pairs = IntegerTable(np.unique(np.array([pair_integer(opening) for opening in openings], dtype=np.uint64)))
+        #: for a short scan (small indexes only): the strings, first character -> length of the
+        #: longest string it starts, the openings, and a pattern for the first characters
+        self._short: dict[str, Value] | None = table if self._size <= SHORT_SCAN_LIMIT else None
+        if self._short is not None:
+            self._reach: dict[str, int] = {}
+            for string in table:
+                self._reach[string[0]] = max(self._reach.get(string[0], 0), len(string))
+            self._openings = openings
+            self._first_character = re.compile("[" + "".join(map(re.escape, sorted(self._reach))) + "]" if self._reach else "(?!)")
 
     def find(self, text: str, within: np.ndarray | None = None) -> list[tuple[int, str, Value]]:
         """Every occurrence as (start, string, value), by end, then longest first (as an
         Aho-Corasick pass reports them). With ``within`` (a boolean per character of
         ``text``), only the occurrences that hold at least one marked character."""
-        if not self.values or not text or (within is not None and not within.any()):
+        if not self._size or not text or (within is not None and not within.any()):
             return []
-        if len(text) < SHORT_TEXT:
+        if len(text) < SHORT_TEXT and self._short is not None:
             found = self._scan_short(text)
             if within is not None:
-                found = [(start, string) for start, string in found if within[start:start + len(string)].any()]
+                found = [hit for hit in found if within[hit[0]:hit[0] + len(hit[1])].any()]
         else:
             found = self._scan_hashed(text, within)
         found.sort(key=lambda hit: (hit[0] + len(hit[1]), -len(hit[1])))
-        return [(start, string, self.values[string]) for start, string in found]
+        return found
 
-    def _scan_short(self, text: str) -> list[tuple[int, str]]:
-        values, reach, openings = self.values, self._reach, self._openings
+    def _scan_short(self, text: str) -> list[tuple[int, str, Value]]:
+        values, reach, openings = self._short, self._reach, self._openings
         return [
-            (start, text[start:end])
+            (start, text[start:end], values[text[start:end]])
             for start in [match.start() for match in self._first_character.finditer(text)]
             if text[start:start + 2] in openings or text[start] in values
             for end in range(start + 1, min(len(text), start + reach[text[start]]) + 1)
             if text[start:end] in values
         ]
 
-    def _scan_hashed(self, text: str, within: np.ndarray | None = None) -> list[tuple[int, str]]:
+    def _scan_hashed(self, text: str, within: np.ndarray | None = None) -> list[tuple[int, str, Value]]:
         """All lengths at once: the n-grams' polynomials of every indexed length, one after
         another, keyed, filtered and looked up together (with ``within``, only the n-grams
         holding a marked character, and with openings, only those beginning with one: a
@@ -179,22 +213,27 @@ class StringIndex(Generic[Value]):
             return singles
         sizes = [len(polynomial) for polynomial in polynomials]
         keys = _keyed(_mix(np.concatenate(polynomials)), np.repeat(np.array(lengths, dtype=np.uint64), sizes))
-        candidates = np.flatnonzero(self._keys.contains(keys))
+        candidates, rows = self._keys.rows(keys)
         firsts = np.concatenate(([0], np.cumsum(sizes)))  # which length's n-grams each hit is among, and where it starts
         groups = np.searchsorted(firsts, candidates, side="right") - 1
         positions = np.concatenate(starts)[candidates] if subset else candidates - firsts[groups]
-        hits = zip(positions.tolist(), np.array(lengths)[groups].tolist())
-        values = self.values
-        return singles + [(start, text[start:start + length]) for start, length in hits if text[start:start + length] in values]  # a hash collision is dropped here
+        hits = zip(positions.tolist(), np.array(lengths)[groups].tolist(), self._offsets[rows].tolist(), self._value_numbers[rows].tolist())
+        joined, values = self._joined, self._values
+        return singles + [
+            (start, text[start:start + length], values[number])
+            for start, length, offset, number in hits
+            if text[start:start + length] == joined[offset:offset + length]  # a hash collision is dropped here
+        ]
 
-    def _single_hits(self, text: str, codes: np.ndarray, within: np.ndarray | None) -> list[tuple[int, str]]:
+    def _single_hits(self, text: str, codes: np.ndarray, within: np.ndarray | None) -> list[tuple[int, str, Value]]:
         """The one-character strings in ``text`` (at marked characters, with ``within``)."""
         if not len(self._singles):
             return []
         found = self._singles[np.minimum(codes, len(self._singles) - 1)] & (codes < len(self._singles))
         if within is not None:
             found &= within
-        return [(start, text[start]) for start in np.flatnonzero(found).tolist()]
+        values = self._single_values
+        return [(start, text[start], values[text[start]]) for start in np.flatnonzero(found).tolist()]
 
 
 def _string_keys(strings: list[str], length: int) -> np.ndarray:

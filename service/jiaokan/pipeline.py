@@ -208,8 +208,7 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     resources.lexicon.characters
     resources.lexicon.character_sets
     resources.known_reach
-    resources.words.prefixes
-    resources.words.log_probabilities
+    resources.words.lattice
     resources.english
     normalise("", config)
 

@@ -72,9 +72,9 @@ class WordModel:
     def segment(self, text: str) -> tuple[float, list[str]]:
         """The most probable segmentation and its log probability (forward over the word
         graph: from each character only as long as the text read so far begins some word,
-        as jieba's prefix dictionary does)."""
+        as jieba's prefix dictionary does; one lookup in `lattice` tells which)."""
         length = len(text)
-        scored, reach, prefixes = self.log_probabilities.get, self.reach, self.prefixes
+        scored, reach = self.lattice.get, self.reach
         unseen = math.log(0.5 / self.total)  # a character never seen: a count of 0.5
         best = [0.0] + [-math.inf] * length
         back = [0] * (length + 1)
@@ -84,14 +84,12 @@ class WordModel:
             if score > best[start + 1]:
                 best[start + 1], back[start + 1] = score, start
             for end in range(start + 2, min(length, start + reach.get(text[start], 1)) + 1):
-                piece = text[start:end]
-                word_score = scored(piece)
-                if word_score is not None:
-                    score = base + word_score
-                    if score > best[end]:
-                        best[end], back[end] = score, start
-                elif piece not in prefixes:
+                word_score = scored(text[start:end])
+                if word_score is None:
                     break  # no word of the model begins with it
+                score = base + word_score  # -inf, never better, where it only begins one
+                if score > best[end]:
+                    best[end], back[end] = score, start
         words = []
         end = length
         while end > 0:
@@ -100,28 +98,36 @@ class WordModel:
         return best[length], words[::-1]
 
     @cached_property
-    def log_probabilities(self) -> dict[str, float]:
-        """word -> log P(word), for every word seen (`segment` looks them up: a tenth of its time
-        went to computing them)."""
-        total, log = self.total, math.log
-        return {word: log(count / total) for word, count in self.frequencies.items() if count > 0}
+    def lattice(self) -> dict[str, float]:
+        """What `segment` looks up: word -> log P(word) for every word seen, and -inf for every
+        beginning of two or more characters of a longer word (seen, at most `longest` long)
+        that is no word itself. One lookup tells whether a piece is a word, could still become
+        one (read on), or neither (stop); a separate set of beginnings cost a second lookup."""
+        total, log, longest, never = self.total, math.log, self.longest, -math.inf
+        lattice: dict[str, float] = {}
+        for word, count in self.frequencies.items():
+            if count > 0 and len(word) <= longest:
+                for end in range(2, len(word)):
+                    lattice[word[:end]] = never
+        lattice.update((word, log(count / total)) for word, count in self.frequencies.items() if count > 0)
+        return lattice
 
     @cached_property
-    def prefixes(self) -> frozenset[str]:
-        """Every beginning of two or more characters of a longer word the model scores (seen,
-        at most `longest` characters long): where `segment` stops reading further."""
-        return frozenset(
-            word[:end] for word, count in self.frequencies.items() if count > 0 and len(word) <= self.longest for end in range(2, len(word))
-        )
+    def first_character_reach(self) -> dict[str, int]:
+        """character -> length of the longest word it starts, where that is two or more
+        (uncapped; `reach` and `Resources.known_reach` cap it, from one pass over the words)."""
+        reach: dict[str, int] = {}
+        get = reach.get
+        for word in self.frequencies:
+            if len(word) > get(word[0], 1):
+                reach[word[0]] = len(word)
+        return reach
 
     @cached_property
     def reach(self) -> dict[str, int]:
         """character -> length of the longest word it starts (at most `longest`)."""
-        reach: dict[str, int] = {}
-        for word in self.frequencies:
-            if len(word) > reach.get(word[0], 1):
-                reach[word[0]] = min(len(word), self.longest)
-        return reach
+        longest = self.longest
+        return {character: min(length, longest) for character, length in self.first_character_reach.items()}
 
     def words_around(self, text: str, index: int, *, minimum: int = 2) -> list[tuple[int, int]]:
         """Spans of dictionary words in ``text`` that contain position ``index``."""
@@ -228,10 +234,7 @@ class Resources:
         """character -> length of the longest known word it starts (at most `longest_known`):
         a scan for known words need not look further from that character."""
         limit = self.longest_known
-        reach: dict[str, int] = {}
-        for word in self.words.frequencies:
-            if len(word) > reach.get(word[0], 1):
-                reach[word[0]] = min(len(word), limit)
+        reach = {character: min(length, limit) for character, length in self.words.first_character_reach.items()}
         for term in self.lexicon.terms:
             reach[term[0]] = max(reach.get(term[0], 1), min(len(term), limit))
         return reach
