@@ -11,8 +11,9 @@ shared page split among the processes sharing it: the memory the run really hold
 when the resident sum reaches a new high, and every 2 s, since reading them is costly).
 Targets (issue 4): >= 1 MB/s and < 2 GB on 2 cores. Also reported: the CPU seconds of the
 command and its workers (user and system; per MB of input, a figure other load on the
-machine disturbs less than wall time), and what creating one file costs in the benchmark's
-temporary folder (each page gives two outputs), probed before the runs and after.
+machine disturbs less than wall time), what creating one file costs in the benchmark's
+temporary folder (each page gives two outputs), and how fast the machine runs a fixed piece
+of Python (`interpreter_milliseconds`), both probed before the runs and after.
 
 On ext4 without a journal (this project's VMs), creating a file first skips every inode freed
 in the last minute, or up to six while its inode table is not yet written back (the kernel's
@@ -132,6 +133,23 @@ def file_creation_microseconds(folder: Path, count: int = 2000) -> float:
     return (time.perf_counter() - started) / count * 1e6
 
 
+def interpreter_milliseconds(repeats: int = 7) -> float:
+    """Median milliseconds of a fixed pure-Python workload (slicing a string and looking the
+    pieces up in a dict, as the engine does most): how fast this machine runs Python at the
+    moment. The VMs here drift by a third within minutes and differ by twice between days;
+    a run's figures are comparable with another's only as far as their probes agree."""
+    words = {f"{number:x}": number for number in range(1 << 16)}
+    text = "".join(f"{number:x}" for number in range(1 << 16))
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        total = 0
+        for start in range(len(text) - 4):
+            total += words.get(text[start:start + 4], 0)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
+
+
 #: resident sizes are sampled this often (seconds); proportional set sizes only when the summed
 #: resident size reaches a new high by `PSS_RISE`, or `PSS_INTERVAL` seconds after the last:
 #: reading a process's smaps_rollup walks its page tables (about 30 ms for a 1 GB process),
@@ -189,6 +207,7 @@ def main() -> None:
         size = write_pages(inputs, pages=arguments.pages, megabytes=arguments.megabytes)
         generated = time.perf_counter() - generated
         creation_before = file_creation_microseconds(Path(scratch) / "file-creation-probe-before")
+        interpreter_before = interpreter_milliseconds()
         runs = []
         for index in range(arguments.repeat):
             output = Path(scratch) / f"out-{index}"
@@ -201,6 +220,7 @@ def main() -> None:
                          "user": user_after - user_before, "system": system_after - system_before})
         largest_process = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # Linux: kilobytes
         creation_after = file_creation_microseconds(Path(scratch) / "file-creation-probe-after")
+        interpreter_after = interpreter_milliseconds()
     seconds = statistics.median(run["seconds"] for run in runs)
     tree_peak = max(run["tree_peak_bytes"][0] for run in runs)
     tree_proportional_peak = max(run["tree_peak_bytes"][1] for run in runs)
@@ -221,6 +241,7 @@ def main() -> None:
         },
         "cpu_seconds_per_megabyte": round(statistics.median(run["user"] + run["system"] for run in runs) / (size / 1e6), 2),
         "file_creation_microseconds": {"before_runs": round(creation_before), "after_runs": round(creation_after)},
+        "interpreter_probe_milliseconds": {"before_runs": round(interpreter_before, 1), "after_runs": round(interpreter_after, 1)},
         "peak_memory_megabytes": {
             "largest_process": round(largest_process / 1e6),
             "process_tree": round(tree_peak / 1e6),  # each process's RSS summed: shared pages counted in each
