@@ -96,9 +96,11 @@ def test_integer_table_finds_what_it_holds_and_every_row_of_it(held, asked):
     for size in (DIRECT_SEARCH, DIRECT_SEARCH + 1):  # searched directly, and through the filter
         repeated = np.resize(values, size) if len(values) else values
         assert table.contains(repeated).tolist() == [value in held for value in repeated.tolist()]
-    positions, rows = table.rows(values)
-    expected = [(position, row) for position, value in enumerate(asked) for row, key in enumerate(sorted(held)) if key == value]
-    assert sorted(zip(positions.tolist(), rows.tolist())) == expected
+    for keys in (sorted(held + held[::2]), sorted(set(held))):  # values held twice, and each once (one search finds it)
+        table = IntegerTable(np.array(keys, dtype=np.uint64))
+        positions, rows = table.rows(values)
+        expected = [(position, row) for position, value in enumerate(asked) for row, key in enumerate(keys) if key == value]
+        assert sorted(zip(positions.tolist(), rows.tolist())) == expected
 
 
 def test_pair_integers_are_exact_and_read_back():

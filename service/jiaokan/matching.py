@@ -52,8 +52,33 @@ CODE_POINT_BITS = 21
 
 
 def text_codes(text: str) -> np.ndarray:
-    """The code points of ``text`` as 64-bit integers (a lone surrogate is a code point too)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    """The code points of ``text`` as 64-bit integers (a lone surrogate is a code point too;
+    read-only: the last text's are kept, since the single-copy rules scan a page in turn)."""
+    return _last_text_arrays(text, with_pairs=False)[0]
+
+
+def text_pairs(text: str) -> np.ndarray:
+    """Each two neighbouring characters of ``text`` as one integer (`pair_codes`; read-only, as `text_codes`)."""
+    return _last_text_arrays(text, with_pairs=True)[1]
+
+
+#: the text `text_codes` or `text_pairs` was last asked about, and its arrays (pairs: None until asked for)
+_last_text: tuple[str, np.ndarray, np.ndarray | None] = ("", np.zeros(0, dtype=np.uint64), None)
+
+
+def _last_text_arrays(text: str, with_pairs: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    global _last_text
+    last, codes, pairs = _last_text  # one read: another thread may replace it, never change it
+    if last is not text:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        codes.flags.writeable = False
+        pairs = None
+        _last_text = (text, codes, pairs)
+    if with_pairs and pairs is None:
+        pairs = pair_codes(codes[:-1], codes[1:])
+        pairs.flags.writeable = False
+        _last_text = (text, codes, pairs)
+    return codes, pairs
 
 
 def gram_hashes(codes: np.ndarray, size: int) -> np.ndarray:
@@ -190,7 +215,7 @@ class StringIndex(Generic[Value]):
             return singles
         wanted = set(self._hashed_lengths)
         marked = None if within is None else np.concatenate(([0], np.cumsum(within, dtype=np.intp)))
-        opening = None if self._opening_pairs is None else self._opening_pairs.contains(pair_codes(codes[:-1], codes[1:]))
+        opening = None if self._opening_pairs is None else self._opening_pairs.contains(text_pairs(text))
         if opening is not None and not opening.any():
             return singles
         subset = marked is not None or opening is not None
@@ -252,6 +277,8 @@ class IntegerTable:
     def __init__(self, keys: np.ndarray) -> None:
         """``keys``: unsigned 64-bit integers in ascending order."""
         self.keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        #: no value held twice: `rows` finds a value's one row with a single search
+        self._distinct = bool(len(self.keys) < 2 or (self.keys[1:] != self.keys[:-1]).all())
         self._bits = int(min(FILTER_BITS, max(6, np.ceil(np.log2(max(1, len(self.keys)) * FILTER_SLOTS_PER_ENTRY)))))
         self._present = np.zeros(1 << (self._bits - 3), dtype=np.uint8)
         slots = self._slots(self.keys)
@@ -290,6 +317,10 @@ class IntegerTable:
         each row of the table that holds it (a value held twice gives two pairs)."""
         candidates = self._passing(values) if len(self.keys) else np.zeros(0, dtype=np.intp)
         wanted = values[candidates]
+        if self._distinct:
+            low = np.minimum(self.keys.searchsorted(wanted), max(len(self.keys) - 1, 0))
+            held = self.keys[low] == wanted if len(self.keys) else np.zeros(0, dtype=bool)
+            return candidates[held], low[held]
         low, high = np.searchsorted(self.keys, wanted), np.searchsorted(self.keys, wanted, side="right")
         counts = high - low
         present = np.flatnonzero(counts)

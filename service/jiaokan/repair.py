@@ -20,7 +20,7 @@ from jiaokan.cache import cached_table
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm
 from jiaokan.edits import REPAIR, Edit, common_ends, resolve_overlaps
-from jiaokan.matching import IntegerTable, StringIndex, pair_codes, pair_integer, pair_text, text_codes
+from jiaokan.matching import IntegerTable, StringIndex, pair_codes, pair_integer, pair_text, text_codes, text_pairs
 from jiaokan.resources import Resources
 from jiaokan.script import HAN, HAN_PATTERN, han_code_mask
 from jiaokan.textview import TextView, build_view
@@ -340,7 +340,7 @@ def _swaps_forming_pairs(units: str, resources: Resources, within: np.ndarray | 
     edge = np.zeros(1, dtype=codes.dtype)
     padded_codes = np.concatenate((edge, codes, edge))  # padded_codes[i + 1] is codes[i]
     padded_han = np.concatenate(([False], han, [False]))
-    pairs = pair_codes(codes[:-1], codes[1:])
+    pairs = text_pairs(units)
     han_pairs = han[:-1] & han[1:]
     wanted = np.ones(len(pairs), dtype=bool) if within is None else within[:-1] | within[1:]
     padded_wanted = np.concatenate(([False], wanted, [False]))
@@ -596,8 +596,7 @@ def _document_word_variants(units: str, resources: Resources, within: np.ndarray
     only the pairs holding a marked unit."""
     if len(units) < 2:
         return []
-    codes = text_codes(units)
-    pairs = pair_codes(codes[:-1], codes[1:])
+    pairs = text_pairs(units)
     looked_up = np.arange(len(pairs)) if within is None else np.flatnonzero(within[:-1] | within[1:])
     misreadings, words = _document_variant_table(resources)
     starts, rows = misreadings.rows(pairs[looked_up])
