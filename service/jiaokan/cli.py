@@ -3,13 +3,16 @@
 Each subcommand lives in its own module with ``add_arguments(parser)`` and
 ``run(arguments) -> int``; modules are imported only when their command runs, so
 ``jiaokan --help`` stays fast. Errors jiaokan raises on purpose become one line on
-stderr and exit code 2; nothing reaches the user as a traceback.
+stderr and exit code 2; nothing reaches the user as a traceback. After a batch command
+the process exits at once (`EXIT_AT_ONCE`), without freeing the run's objects one by one.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from typing import NoReturn
 
 from jiaokan.errors import JiaokanError
 
@@ -34,9 +37,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: commands after which the console script exits without tearing the interpreter down: that
+#: frees every object of the run one by one (0.2 s after 2,000 pages, more after 10,000),
+#: when everything the run keeps is already written (and, for clean, synced)
+EXIT_AT_ONCE = frozenset({"clean", "apply", "eval"})
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    arguments = build_parser().parse_args(argv)
+    """Run the command ``argv`` asks for (the command line by default); its exit code."""
+    return _run(build_parser().parse_args(argv))
+
+
+def console() -> None:
+    """Entry point of the console script and of ``python -m jiaokan.cli``: `main`, then exit."""
+    arguments = build_parser().parse_args()
+    code = _run(arguments)
+    if arguments.command in EXIT_AT_ONCE:
+        _exit_at_once(code)
+    sys.exit(code)
+
+
+def _run(arguments: argparse.Namespace) -> int:
     try:
         return int(arguments.module.run(arguments) or 0)
     except JiaokanError as error:
@@ -47,5 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _exit_at_once(code: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can reach it
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

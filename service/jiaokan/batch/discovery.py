@@ -27,7 +27,7 @@ class InputFile:
     """A file to clean: where it is, and where its outputs go (relative, POSIX separators)."""
 
     relative_path: str
-    path: Path = field(compare=False)
+    path: str = field(compare=False)  # (a plain string: a Path each costs more than reading a small file)
 
 
 @dataclass(frozen=True, order=True)
@@ -86,8 +86,8 @@ def _input_name(given: Path) -> str:
 
 def _walk(given: Path, prefix: str, skipped: list[SkippedFile]) -> Iterable[InputFile]:
     if not given.is_dir():
-        if _is_regular_file(given):
-            yield InputFile(prefix, given)
+        if _is_regular_file(os.fspath(given)):
+            yield InputFile(prefix, os.fspath(given))
         else:
             skipped.append(SkippedFile(prefix, "not a regular file"))
         return
@@ -105,11 +105,12 @@ def _walk(given: Path, prefix: str, skipped: list[SkippedFile]) -> Iterable[Inpu
         subdirectories[:] = kept_subdirectories  # os.walk descends only into what stays in the list
         for name in sorted(names):
             relative = _join(base, name)
-            reason = _file_skip_reason(Path(directory, name), name)
+            path = os.path.join(directory, name)
+            reason = _file_skip_reason(path, name)
             if reason:
                 skipped.append(SkippedFile(_printable(relative), reason))
             else:
-                yield InputFile(relative, Path(directory, name))
+                yield InputFile(relative, path)
 
 
 def _join(base: str, name: str) -> str:
@@ -126,7 +127,7 @@ def _directory_skip_reason(path: Path, name: str) -> str | None:
     return None
 
 
-def _file_skip_reason(path: Path, name: str) -> str | None:
+def _file_skip_reason(path: str, name: str) -> str | None:
     if not _is_utf8(name):
         return "file name is not valid UTF-8"
     if name.startswith("."):
@@ -136,9 +137,9 @@ def _file_skip_reason(path: Path, name: str) -> str | None:
     return None
 
 
-def _is_regular_file(path: Path) -> bool:
+def _is_regular_file(path: str) -> bool:
     try:
-        return stat.S_ISREG(path.stat().st_mode)
+        return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
 

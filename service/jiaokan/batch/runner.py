@@ -142,7 +142,7 @@ def _read_inputs(request: CleanRequest) -> tuple[dict[str, SourceDocument], list
     with ProgressBar("reading", total=len(discovery.files), unit="file", total_files=len(discovery.files), enabled=request.show_progress) as bar:
         for entry in discovery.files:
             try:
-                data = entry.path.read_bytes()
+                data = _read_file(entry.path)
             except OSError as error:
                 failed.append(SkippedFile(entry.relative_path, f"cannot read: {error.strerror or error}"))
                 bar.advance(1)
@@ -157,6 +157,19 @@ def _read_inputs(request: CleanRequest) -> tuple[dict[str, SourceDocument], list
                 )
             bar.advance(1)
     return sources, sorted(skipped), failed
+
+
+def _read_file(path: str) -> bytes:
+    """A file's bytes, by plain system calls (a file object costs an ioctl and an lseek more,
+    10,000 files a run, and this is the run's serial start)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = [os.read(descriptor, max(os.fstat(descriptor).st_size, 0) + 1)]
+        while chunks[-1]:
+            chunks.append(os.read(descriptor, 1 << 20))
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)
 
 
 def _still_finished(
