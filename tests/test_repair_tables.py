@@ -117,6 +117,8 @@ def test_document_word_variants_match_their_definition(resources):
 
 
 def test_a_word_across_an_edge_is_found_as_the_definition_says(resources):
-    for units in random_texts(200, 3) + ["中小学生活动", "在天安门广场上", "马克思主义者"]:  # 门|广 in 天安门广场: only the whole word crosses it
+    # 门|广 in 天安门广场: only the whole word crosses it; terms and words longer than the word model reads
+    longer = ["建设国家重大科技基础设施了", "综合孔径射电望远镜", "共一万一千五百二十颗星", "国家自主创新示范区"]
+    for units in random_texts(200, 3) + ["中小学生活动", "在天安门广场上", "马克思主义者", *longer]:
         for edge in range(len(units) + 1):
             assert repair._word_across(units, edge, resources) == word_across_directly(units, edge, resources), (units, edge)
