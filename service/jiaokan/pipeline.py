@@ -209,6 +209,7 @@ def warm_up(resources: Resources, config: EngineConfig) -> None:
     resources.lexicon.character_sets
     resources.known_reach
     resources.words.lattice
+    resources.words.heads
     resources.english
     normalise("", config)
 

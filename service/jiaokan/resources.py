@@ -74,16 +74,17 @@ class WordModel:
         graph: from each character only as long as the text read so far begins some word,
         as jieba's prefix dictionary does; one lookup in `lattice` tells which)."""
         length = len(text)
-        scored, reach = self.lattice.get, self.reach
+        scored, heads = self.lattice.get, self.heads.get
         unseen = math.log(0.5 / self.total)  # a character never seen: a count of 0.5
         best = [0.0] + [-math.inf] * length
         back = [0] * (length + 1)
-        for start in range(length):
+        for start, character in enumerate(text):
             base = best[start]
-            score = base + scored(text[start], unseen)
+            single, reach = heads(character) or (scored(character, unseen), 1)
+            score = base + single
             if score > best[start + 1]:
                 best[start + 1], back[start + 1] = score, start
-            for end in range(start + 2, min(length, start + reach.get(text[start], 1)) + 1):
+            for end in range(start + 2, min(length, start + reach) + 1):
                 word_score = scored(text[start:end])
                 if word_score is None:
                     break  # no word of the model begins with it
@@ -113,21 +114,23 @@ class WordModel:
         return lattice
 
     @cached_property
+    def heads(self) -> dict[str, tuple[float, int]]:
+        """character -> (its log P as a word of its own, as `segment` scores it, and the length
+        of the longest word it starts, at most `longest`), for every character that starts a
+        word of two or more: what `segment` asks of each character, in one lookup."""
+        longest, lattice, unseen = self.longest, self.lattice, math.log(0.5 / self.total)
+        return {character: (lattice.get(character, unseen), min(length, longest)) for character, length in self.first_character_reach.items()}
+
+    @cached_property
     def first_character_reach(self) -> dict[str, int]:
         """character -> length of the longest word it starts, where that is two or more
-        (uncapped; `reach` and `Resources.known_reach` cap it, from one pass over the words)."""
+        (uncapped; `heads` and `Resources.known_reach` cap it, from one pass over the words)."""
         reach: dict[str, int] = {}
         get = reach.get
         for word in self.frequencies:
             if len(word) > get(word[0], 1):
                 reach[word[0]] = len(word)
         return reach
-
-    @cached_property
-    def reach(self) -> dict[str, int]:
-        """character -> length of the longest word it starts (at most `longest`)."""
-        longest = self.longest
-        return {character: min(length, longest) for character, length in self.first_character_reach.items()}
 
     def words_around(self, text: str, index: int, *, minimum: int = 2) -> list[tuple[int, int]]:
         """Spans of dictionary words in ``text`` that contain position ``index``."""
@@ -344,5 +347,5 @@ def _resources(extra_terms: tuple[str, ...]) -> Resources:
         for term in lexicon.terms:
             frequencies[term] = max(frequencies.get(term, 0), DOMAIN_TERM_FREQUENCY)
     total = sum(frequencies.values())
-    longest = min(max(len(word) for word in frequencies), 8)
+    longest = min(max(map(len, frequencies)), 8)
     return Resources(WordModel(frequencies, total, longest), lexicon, load_lookalikes())
