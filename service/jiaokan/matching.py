@@ -143,7 +143,7 @@ class StringIndex(Generic[Value]):
         strings = [string for length in self._hashed_lengths for string in by_length[length]]
         keys = np.concatenate([_string_keys(by_length[length], length) for length in self._hashed_lengths]) if strings else np.zeros(0, dtype=np.uint64)
         order = np.argsort(keys, kind="stable").tolist()
-        #: every string's key (hash and length), in ascending order (`_rows` follow it)
+        #: every string's key (hash and length), in ascending order (the arrays below follow it)
         self._keys = IntegerTable(keys[order] if strings else keys)
         ordered = [strings[position] for position in order]
         #: the strings in key order, joined, and where each begins in the join
