@@ -107,6 +107,17 @@ def test_scans_within_marked_units_keep_what_holds_a_marked_unit(resources):
         assert set(repair._document_word_variants(units, resources, within)) == {
             found for found in repair._document_word_variants(units, resources) if within[found[0]:found[0] + 2].any()
         }, units
+        assert repair._misread_swaps(units, resources, within) == [
+            index for index in repair._misread_swaps(units, resources) if within[index:index + 2].any()
+        ], units
+
+
+def test_misread_swaps_are_where_the_text_holds_a_pair_of_the_swap_table(resources):
+    table = repair._swap_table(resources)
+    texts = random_texts(300, 5) + ["档文选数择据", "文档", "添加加添", "据数"]
+    texts += ["".join(random.Random(seed).choice(list(table)[:40])) * 3 for seed in range(20)]  # pairs of the table side by side
+    for units in texts:
+        assert repair._misread_swaps(units, resources) == [index for index in range(len(units) - 1) if units[index:index + 2] in table], units
 
 
 def test_document_word_variants_match_their_definition(resources):

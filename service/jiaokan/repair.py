@@ -93,7 +93,7 @@ def build_tables(resources: Resources) -> None:
     """Build (or load from `jiaokan.cache`) every table the rules consult, so that worker
     processes forked afterwards share them and a first text costs what later ones do."""
     for table in (_two_character_words, _trusted_swap_words, _document_variant_table,
-                  _swap_index, _word_variant_index, _lexicon_variant_index):
+                  _swap_pairs, _word_variant_index, _lexicon_variant_index):
         table(resources)
 
 
@@ -265,9 +265,10 @@ def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: by
     words = resources.words
     edits = []
     next_free = 0  # a fixed pair is not read again as part of the next one
-    for index, _, swapped in _swap_index(resources).find(units, _in_doubt(settled)):
+    for index in _misread_swaps(units, resources, _in_doubt(settled)):
         if index < next_free or (settled and settled[index] and settled[index + 1]):
             continue
+        swapped = units[index + 1] + units[index]
         if _touches_latin(units, index, index + 2):
             continue  # 45度角: a number and its unit, not a misread 角度
         if not _stands_alone(units, index, index + 2) and not _word_crosses_edge(units, index, index + 2, resources):
@@ -415,10 +416,19 @@ def _lone_swap_gain(units: str, index: int, run_start: int, run_end: int, resour
     return swapped_score - score
 
 
+def _misread_swaps(units: str, resources: Resources, within: np.ndarray | None = None) -> list[int]:
+    """Where ``units`` holds a misread pair of `_swap_table` (a frequent word's characters in
+    the other order), in order: the text's character pairs looked up at once (`_swap_pairs`);
+    with ``within`` (a boolean per unit), only the pairs holding a marked unit."""
+    pairs = text_pairs(units)
+    looked_up = np.arange(len(pairs)) if within is None else np.flatnonzero(within[:-1] | within[1:])
+    return looked_up[_swap_pairs(resources).contains(pairs[looked_up])].tolist()
+
+
 @lru_cache(maxsize=2)
-def _swap_index(resources: Resources) -> StringIndex[str]:
-    """The misread pairs of `_swap_table`, to find in a text (built once per lexicon, `jiaokan.cache`)."""
-    return cached_table("swapped-pairs", lambda: StringIndex(_swap_table(resources)), _lexicon_key(resources))
+def _swap_pairs(resources: Resources) -> IntegerTable:
+    """The misread pairs of `_swap_table` as pair integers (built once per lexicon, `jiaokan.cache`)."""
+    return cached_table("swapped-pairs", lambda: _pair_table(_swap_table(resources)), _lexicon_key(resources))
 
 
 def _lexicon_key(resources: Resources) -> list[str]:
