@@ -112,6 +112,23 @@ def test_scans_within_marked_units_keep_what_holds_a_marked_unit(resources):
         ], units
 
 
+def test_word_variants_of_pages_scanned_together_are_each_page_s_own(resources):
+    """Pages joined for one scan find what each page's own scan finds, in its order, at its offsets."""
+    rng = random.Random(6)
+    index = repair._word_variant_index(resources)
+    texts = random_texts(120, 6) + ["", "入住的人住进来", "人住", "住"]
+    for size in (1, 2, 7, 64):
+        pages = []
+        for units in rng.sample(texts, min(size, len(texts))):
+            kind = rng.choice(("none", "marked", "settled", "empty"))
+            settled = None if kind == "none" else b"" if kind == "empty" else bytes(
+                rng.random() < (0.7 if kind == "marked" else 1.0) for _ in units)
+            pages.append((units, settled))
+        expected = [index.find(units, repair._in_doubt(settled)) for units, settled in pages]
+        assert repair.word_variants_of_pages(pages, resources) == expected
+    assert repair.word_variants_of_pages([], resources) == []
+
+
 def test_misread_swaps_are_where_the_text_holds_a_pair_of_the_swap_table(resources):
     table = repair._swap_table(resources)
     texts = random_texts(300, 5) + ["档文选数择据", "文档", "添加加添", "据数"]

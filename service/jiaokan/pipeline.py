@@ -22,7 +22,7 @@ from jiaokan.consensus import Collation, ConfirmedTerm, collate
 from jiaokan.edits import CONSENSUS, NORMALISATION, REPAIR, Edit, resolve_overlaps
 from jiaokan.errors import InputError
 from jiaokan.normalise import normalise
-from jiaokan.repair import build_tables as build_repair_tables, repair
+from jiaokan.repair import build_tables as build_repair_tables, repair, word_variants_of_pages
 from jiaokan.resources import Resources, load_resources
 from jiaokan.result import Correction
 from jiaokan.textview import TextView, build_view
@@ -86,11 +86,13 @@ def run_corpus(
         corpus.normalisation = dict(zip(targets, normalisation()))
     corpus.confirmed = gather_confirmed_terms(collation for collation, _ in corpus.collations.values())
     results: dict[str, Any] = {}
+    batches = _finish_batches(targets, workers)
     with _stage_runner(workers, corpus) as runner:
-        for name, finished in zip(targets, runner.map(_finish_job, targets)):
-            results[name] = finished if prepare is not None else Correction(name, documents[name], *finished)
-            if progress is not None:
-                progress(name, results[name])
+        for batch, finished_batch in zip(batches, runner.map(_finish_batch, batches, chunk=1)):
+            for name, finished in zip(batch, finished_batch):
+                results[name] = finished if prepare is not None else Correction(name, documents[name], *finished)
+                if progress is not None:
+                    progress(name, results[name])
     return results
 
 
@@ -117,7 +119,7 @@ class _InProcess:
     def __init__(self, corpus: _Corpus) -> None:
         self.corpus = corpus
 
-    def map(self, function, items):
+    def map(self, function, items, chunk: int | None = None):
         return [function(self.corpus, item) for item in items]
 
     def start(self, function, items) -> Callable[[], list]:
@@ -258,17 +260,33 @@ def _collate_job(corpus: _Corpus, job) -> tuple[Collation, bytes]:
     return collation, settled_units(len(view), readings)
 
 
-def _finish_job(corpus: _Corpus, name: str):
-    """The document's edits and which apply (the caller has the text), or what the run's
-    ``prepare`` makes of its `Correction`."""
-    collation, settled = corpus.collations.get(name, (Collation(), None))
-    correction = finish_document(
-        name, corpus.documents[name], collation, corpus.confirmed, corpus.resources, corpus.config,
-        corpus.views[name], settled, corpus.normalisation[name],
-    )
-    if corpus.prepare is not None:
-        return corpus.prepare(correction)
-    return correction.edits, correction.applied
+#: documents per job of the finishing phase, at most (their pages are scanned together)
+FINISH_BATCH = 64
+
+
+def _finish_batches(names: list[str], workers: int) -> list[list[str]]:
+    """The finishing phase's jobs: batches of up to `FINISH_BATCH` documents, at least four
+    per worker when there are fewer documents (so that none waits long for the last)."""
+    size = max(1, min(FINISH_BATCH, math.ceil(len(names) / (4 * max(workers, 1)))))
+    return [names[start:start + size] for start in range(0, len(names), size)]
+
+
+def _finish_batch(corpus: _Corpus, names: list[str]) -> list:
+    """Each document's edits and which apply (the caller has the text), or what the run's
+    ``prepare`` makes of its `Correction`; the batch's pages are scanned for misread words
+    together (`jiaokan.repair.word_variants_of_pages`)."""
+    collated = [corpus.collations.get(name, (Collation(), None)) for name in names]
+    variants: list = [None] * len(names)
+    if corpus.config.enabled("fix_lookalike"):
+        variants = word_variants_of_pages([(corpus.views[name].units, settled) for name, (_, settled) in zip(names, collated)], corpus.resources)
+    finished = []
+    for name, (collation, settled), found in zip(names, collated, variants):
+        correction = finish_document(
+            name, corpus.documents[name], collation, corpus.confirmed, corpus.resources, corpus.config,
+            corpus.views[name], settled, corpus.normalisation[name], found,
+        )
+        finished.append(corpus.prepare(correction) if corpus.prepare is not None else (correction.edits, correction.applied))
+    return finished
 
 
 def estimate_reliability(passages: list[SharedPassage], config: EngineConfig) -> dict[str, float]:
@@ -343,11 +361,13 @@ def finish_document(
     view: TextView | None = None,
     settled: bytes | None = None,
     normalisation: list[Edit] | None = None,
+    word_variants: list[tuple[int, str, str]] | None = None,
 ) -> Correction:
-    """Consensus edits, then single-copy repairs (outside the `settled_units`) and
-    normalisation (``normalisation``, if already made) where consensus left the text alone."""
+    """Consensus edits, then single-copy repairs (outside the `settled_units`; ``word_variants``
+    as `jiaokan.repair.repair` takes them) and normalisation (``normalisation``, if already
+    made) where consensus left the text alone."""
     edits: list[Edit] = list(collation.edits)
-    edits += repair(name, text, resources, config, confirmed, view, settled)
+    edits += repair(name, text, resources, config, confirmed, view, settled, word_variants)
     edits += normalise(text, config) if normalisation is None else normalisation
     kept = resolve_overlaps(edits, _precedence)
     return Correction.from_edits(name, text, kept, config)
