@@ -112,11 +112,13 @@ def test_scans_within_marked_units_keep_what_holds_a_marked_unit(resources):
         ], units
 
 
-def test_word_variants_of_pages_scanned_together_are_each_page_s_own(resources):
+def test_pages_scanned_together_find_what_each_page_s_own_scan_finds(resources):
     """Pages joined for one scan find what each page's own scan finds, in its order, at its offsets."""
+    from jiaokan.config import DEFAULT_CONFIG
+
     rng = random.Random(6)
-    index = repair._word_variant_index(resources)
-    texts = random_texts(120, 6) + ["", "入住的人住进来", "人住", "住"]
+    words, terms = repair._word_variant_index(resources), repair._lexicon_variant_index(resources)
+    texts = random_texts(120, 6) + ["", "入住的人住进来", "人住", "住", "在一业孵化和鼻力网络里", "一帚一路"]  # term variants too
     for size in (1, 2, 7, 64):
         pages = []
         for units in rng.sample(texts, min(size, len(texts))):
@@ -124,9 +126,10 @@ def test_word_variants_of_pages_scanned_together_are_each_page_s_own(resources):
             settled = None if kind == "none" else b"" if kind == "empty" else bytes(
                 rng.random() < (0.7 if kind == "marked" else 1.0) for _ in units)
             pages.append((units, settled))
-        expected = [index.find(units, repair._in_doubt(settled)) for units, settled in pages]
-        assert repair.word_variants_of_pages(pages, resources) == expected
-    assert repair.word_variants_of_pages([], resources) == []
+        scans = repair.scan_pages(pages, resources, DEFAULT_CONFIG)
+        assert [scan.word_variants for scan in scans] == [words.find(units, repair._in_doubt(settled)) for units, settled in pages]
+        assert [scan.lexicon_variants for scan in scans] == [terms.find(units) for units, _ in pages]
+    assert repair.scan_pages([], resources, DEFAULT_CONFIG) == []
 
 
 def test_misread_swaps_are_where_the_text_holds_a_pair_of_the_swap_table(resources):

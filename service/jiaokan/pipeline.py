@@ -22,7 +22,7 @@ from jiaokan.consensus import Collation, ConfirmedTerm, collate
 from jiaokan.edits import CONSENSUS, NORMALISATION, REPAIR, Edit, resolve_overlaps
 from jiaokan.errors import InputError
 from jiaokan.normalise import normalise
-from jiaokan.repair import build_tables as build_repair_tables, repair, word_variants_of_pages
+from jiaokan.repair import PageScans, build_tables as build_repair_tables, repair, scan_pages
 from jiaokan.resources import Resources, load_resources
 from jiaokan.result import Correction
 from jiaokan.textview import TextView, build_view
@@ -273,14 +273,12 @@ def _finish_batches(names: list[str], workers: int) -> list[list[str]]:
 
 def _finish_batch(corpus: _Corpus, names: list[str]) -> list:
     """Each document's edits and which apply (the caller has the text), or what the run's
-    ``prepare`` makes of its `Correction`; the batch's pages are scanned for misread words
-    together (`jiaokan.repair.word_variants_of_pages`)."""
+    ``prepare`` makes of its `Correction`; the batch's pages are scanned together for what
+    two single-copy rules look for (`jiaokan.repair.scan_pages`)."""
     collated = [corpus.collations.get(name, (Collation(), None)) for name in names]
-    variants: list = [None] * len(names)
-    if corpus.config.enabled("fix_lookalike"):
-        variants = word_variants_of_pages([(corpus.views[name].units, settled) for name, (_, settled) in zip(names, collated)], corpus.resources)
+    scans = scan_pages([(corpus.views[name].units, settled) for name, (_, settled) in zip(names, collated)], corpus.resources, corpus.config)
     finished = []
-    for name, (collation, settled), found in zip(names, collated, variants):
+    for name, (collation, settled), found in zip(names, collated, scans):
         correction = finish_document(
             name, corpus.documents[name], collation, corpus.confirmed, corpus.resources, corpus.config,
             corpus.views[name], settled, corpus.normalisation[name], found,
@@ -361,13 +359,13 @@ def finish_document(
     view: TextView | None = None,
     settled: bytes | None = None,
     normalisation: list[Edit] | None = None,
-    word_variants: list[tuple[int, str, str]] | None = None,
+    scans: PageScans | None = None,
 ) -> Correction:
-    """Consensus edits, then single-copy repairs (outside the `settled_units`; ``word_variants``
-    as `jiaokan.repair.repair` takes them) and normalisation (``normalisation``, if already
-    made) where consensus left the text alone."""
+    """Consensus edits, then single-copy repairs (outside the `settled_units`; ``scans`` as
+    `jiaokan.repair.repair` takes them) and normalisation (``normalisation``, if already made)
+    where consensus left the text alone."""
     edits: list[Edit] = list(collation.edits)
-    edits += repair(name, text, resources, config, confirmed, view, settled, word_variants)
+    edits += repair(name, text, resources, config, confirmed, view, settled, scans)
     edits += normalise(text, config) if normalisation is None else normalisation
     kept = resolve_overlaps(edits, _precedence)
     return Correction.from_edits(name, text, kept, config)
