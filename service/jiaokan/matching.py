@@ -51,9 +51,15 @@ DIRECT_SEARCH = 64
 CODE_POINT_BITS = 21
 
 
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as 64-bit integers (a lone surrogate is a code point too)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+
+
 def text_codes(text: str) -> np.ndarray:
-    """The code points of ``text`` as 64-bit integers (a lone surrogate is a code point too;
-    read-only: the last text's are kept, since the single-copy rules scan a page in turn)."""
+    """`code_points` of a page the single-copy rules scan (read-only: the last text's are
+    kept, since the rules scan a page in turn; a whole corpus or an index's strings, asked
+    about once, go to `code_points` and are not kept)."""
     return _last_text_arrays(text, with_pairs=False)[0]
 
 
@@ -70,7 +76,7 @@ def _last_text_arrays(text: str, with_pairs: bool) -> tuple[np.ndarray, np.ndarr
     global _last_text
     last, codes, pairs = _last_text  # one read: another thread may replace it, never change it
     if last is not text:
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        codes = code_points(text)
         codes.flags.writeable = False
         pairs = None
         _last_text = (text, codes, pairs)
@@ -263,7 +269,7 @@ class StringIndex(Generic[Value]):
 
 def _string_keys(strings: list[str], length: int) -> np.ndarray:
     """The keys of ``strings``, all of ``length`` characters (as `StringIndex` keys a text's n-grams)."""
-    joined = text_codes("".join(strings)).reshape(len(strings), length)
+    joined = code_points("".join(strings)).reshape(len(strings), length)
     polynomial = np.zeros(len(strings), dtype=np.uint64)
     for offset in range(length):
         polynomial = polynomial * _BASE + joined[:, offset]

@@ -689,7 +689,8 @@ def scan_pages(pages: Sequence[tuple[str, bytes | None]], resources: Resources, 
     each index scanned once for all the pages (`_found_in_pages`)."""
     texts = [units for units, _ in pages]
     count = len(pages)
-    word_variants = lexicon_variants = [None] * count
+    word_variants: list = [None] * count
+    lexicon_variants: list = [None] * count
     if config.enabled("fix_lookalike"):
         word_variants = _found_in_pages(_word_variant_index(resources), texts, [_in_doubt(settled) for _, settled in pages])
     if config.enabled("match_domain_term"):

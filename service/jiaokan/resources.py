@@ -74,8 +74,7 @@ class WordModel:
         graph: from each character only as long as the text read so far begins some word,
         as jieba's prefix dictionary does; one lookup in `lattice` tells which)."""
         length = len(text)
-        scored, heads = self.lattice.get, self.heads.get
-        unseen = math.log(0.5 / self.total)  # a character never seen: a count of 0.5
+        scored, heads, unseen = self.lattice.get, self.heads.get, self.unseen_score
         best = [0.0] + [-math.inf] * length
         back = [0] * (length + 1)
         for start, character in enumerate(text):
@@ -114,11 +113,16 @@ class WordModel:
         return lattice
 
     @cached_property
+    def unseen_score(self) -> float:
+        """log P of a character never seen: a count of 0.5."""
+        return math.log(0.5 / self.total)
+
+    @cached_property
     def heads(self) -> dict[str, tuple[float, int]]:
         """character -> (its log P as a word of its own, as `segment` scores it, and the length
         of the longest word it starts, at most `longest`), for every character that starts a
         word of two or more: what `segment` asks of each character, in one lookup."""
-        longest, lattice, unseen = self.longest, self.lattice, math.log(0.5 / self.total)
+        longest, lattice, unseen = self.longest, self.lattice, self.unseen_score
         return {character: (lattice.get(character, unseen), min(length, longest)) for character, length in self.first_character_reach.items()}
 
     @cached_property

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from jiaokan.config import EngineConfig
-from jiaokan.matching import gram_hashes, text_codes
+from jiaokan.matching import code_points, gram_hashes
 
 
 
@@ -107,7 +107,7 @@ def _sampled_anchors(keys: Sequence[str], config: EngineConfig, sampling: int) -
     size = config.ngram_size
     lengths = np.array([len(text) for text in keys], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)))
-    hashes = gram_hashes(text_codes("".join(keys)), size)
+    hashes = gram_hashes(code_points("".join(keys)), size)
     documents = np.repeat(np.arange(len(keys)), lengths)[:len(hashes)]
     positions = np.arange(len(hashes)) - offsets[documents]
     keep = (positions + size <= lengths[documents]) & ((hashes >> np.uint64(40)) % np.uint64(sampling) == 0)  # not across documents
