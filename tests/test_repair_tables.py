@@ -113,13 +113,15 @@ def test_scans_within_marked_units_keep_what_holds_a_marked_unit(resources):
 
 
 def test_pages_scanned_together_find_what_each_page_s_own_scan_finds(resources):
-    """Pages joined for one scan find what each page's own scan finds, in its order, at its offsets."""
+    """Pages joined for one scan find what each page's own scans find, in their order, at its offsets."""
     from jiaokan.config import DEFAULT_CONFIG
 
     rng = random.Random(6)
     words, terms = repair._word_variant_index(resources), repair._lexicon_variant_index(resources)
     texts = random_texts(120, 6) + ["", "入住的人住进来", "人住", "住", "在一业孵化和鼻力网络里", "一帚一路"]  # term variants too
-    for size in (1, 2, 7, 64):
+    texts += ["建档立卡档文。", "选数择据", "我们创一建个", "档文"]  # swaps, at a page's edges too
+    found_somewhere = {"swaps": 0, "own words": 0}
+    for size in (1, 2, 7, 64, len(texts)):
         pages = []
         for units in rng.sample(texts, min(size, len(texts))):
             kind = rng.choice(("none", "marked", "settled", "empty"))
@@ -127,9 +129,16 @@ def test_pages_scanned_together_find_what_each_page_s_own_scan_finds(resources):
                 rng.random() < (0.7 if kind == "marked" else 1.0) for _ in units)
             pages.append((units, settled))
         scans = repair.scan_pages(pages, resources, DEFAULT_CONFIG)
-        assert [scan.word_variants for scan in scans] == [words.find(units, repair._in_doubt(settled)) for units, settled in pages]
+        assert [scan.word_variants for scan in scans] == [
+            words.find(units, repair._in_doubt(settled)) + repair._document_word_variants(units, resources, repair._in_doubt(settled))
+            for units, settled in pages
+        ]
         assert [scan.lexicon_variants for scan in scans] == [terms.find(units) for units, _ in pages]
+        assert [scan.swaps for scan in scans] == [repair._swap_candidates(units, resources, repair._in_doubt(settled)) for units, settled in pages]
+        found_somewhere["swaps"] += sum(bool(scan.swaps.misread or scan.swaps.forming_pairs) for scan in scans)
+        found_somewhere["own words"] += sum(len(scan.word_variants) > len(words.find(units, repair._in_doubt(settled))) for scan, (units, settled) in zip(scans, pages))
     assert repair.scan_pages([], resources, DEFAULT_CONFIG) == []
+    assert all(found_somewhere.values()), found_somewhere  # (the comparisons above compared something)
 
 
 def test_misread_swaps_are_where_the_text_holds_a_pair_of_the_swap_table(resources):

@@ -75,20 +75,22 @@ def repair(
     ``settled`` marks the view units other copies confirm (`jiaokan.pipeline.settled_units`):
     character rules leave those alone, since copies that agree outweigh what one copy's
     text suggests. Terms (the lexicon, the corpus's confirmed terms) still apply there.
-    ``scans``, if given, is what `scan_pages` found in the view together with other pages.
+    ``scans``: what `scan_pages` found in the view together with other pages (else it scans
+    the view alone).
     """
     edits: list[Edit] = []
     view = view if view is not None else build_view(text)
+    scans = scans if scans is not None else scan_pages([(view.units, settled)], resources, config)[0]
     if config.enabled("drop_repeated_sentence"):
         edits += [edit for edit in drop_repeated_sentence(text) if not _all_settled(view, settled, edit.start, edit.end)]
     if config.enabled("remove_doubled_character"):
         edits += remove_doubled_character(view, resources, settled)
     if config.enabled("fix_swapped_characters"):
-        edits += fix_swapped_characters(view, resources, settled)
+        edits += fix_swapped_characters(view, resources, settled, scans.swaps)
     if config.enabled("match_domain_term"):
-        edits += match_domain_term(view, resources, confirmed, scans.lexicon_variants if scans is not None else None)
+        edits += match_domain_term(view, resources, confirmed, scans.lexicon_variants)
     if config.enabled("fix_lookalike"):
-        edits += fix_lookalike(view, resources, settled, scans.word_variants if scans is not None else None)
+        edits += fix_lookalike(view, resources, settled, scans.word_variants)
     return edits
 
 
@@ -253,22 +255,39 @@ SWAP_MARGIN = 6.0
 LONE_SWAP_MARGIN = 8.0
 
 
-def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
+def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None = None, swaps: SwapCandidates | None = None) -> list[Edit]:
     """档文 -> 文档, 选数择据 -> 选择数据: two neighbours read in the wrong order (see
     `_swaps_into_frequent_words` and `_swaps_of_lone_characters`); where two candidates
-    overlap, the one that reads better wins."""
-    edits = _swaps_into_frequent_words(view, resources, settled) + _swaps_of_lone_characters(view, resources, settled)
+    overlap, the one that reads better wins. ``swaps``: the text's candidates, if already
+    found (`scan_pages`)."""
+    if swaps is None:
+        swaps = _swap_candidates(view.units, resources, _in_doubt(settled))
+    edits = _swaps_into_frequent_words(view, resources, settled, swaps.misread) + _swaps_of_lone_characters(view, resources, settled, swaps.forming_pairs)
     return resolve_overlaps(edits, lambda edit: -edit.evidence["gain"])
 
 
-def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: bytes | None) -> list[Edit]:
+@dataclass(frozen=True)
+class SwapCandidates:
+    """Where a text may hold two neighbours read in the wrong order: misread pairs of the swap
+    table (`_misread_swaps`) and pairs that form words once swapped (`_swaps_forming_pairs`)."""
+
+    misread: list[int]
+    forming_pairs: list[tuple[int, int, int]]
+
+
+def _swap_candidates(units: str, resources: Resources, within: np.ndarray | None) -> SwapCandidates:
+    return SwapCandidates(_misread_swaps(units, resources, within), _swaps_forming_pairs(units, resources, within))
+
+
+def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: bytes | None, misread: list[int]) -> list[Edit]:
     """Two neighbours that form no word, where the pair in the other order is a frequent
-    word and neither character belongs to a word with its outer neighbour."""
+    word and neither character belongs to a word with its outer neighbour (``misread``:
+    where the text holds such a pair, `_misread_swaps`)."""
     units = view.units
     words = resources.words
     edits = []
     next_free = 0  # a fixed pair is not read again as part of the next one
-    for index in _misread_swaps(units, resources, _in_doubt(settled)):
+    for index in misread:
         if index < next_free or (settled and settled[index] and settled[index + 1]):
             continue
         swapped = units[index + 1] + units[index]
@@ -287,14 +306,14 @@ def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: by
     return edits
 
 
-def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: bytes | None) -> list[Edit]:
+def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: bytes | None, forming_pairs: list[tuple[int, int, int]]) -> list[Edit]:
     """Two neighbours, one of them a word by itself in the best segmentation of the Han
     stretch around them, that both land inside words once swapped, where the stretch then reads much
     better (`LONE_SWAP_MARGIN`). Of overlapping candidates the best is kept (创一建个:
-    一建, not 创一)."""
+    一建, not 创一). ``forming_pairs``: the text's candidates (`_swaps_forming_pairs`)."""
     units = view.units
     candidates = []
-    for index, run_start, run_end in _swaps_forming_pairs(units, resources, _in_doubt(settled)):
+    for index, run_start, run_end in forming_pairs:
         if not (settled and settled[index] and settled[index + 1]):
             gain = _lone_swap_gain(units, index, run_start, run_end, resources)
             if gain is not None and gain >= LONE_SWAP_MARGIN:
@@ -571,13 +590,14 @@ def fix_lookalike(
 ) -> list[Edit]:
     """A character that forms no word, one look-alike away from forming a frequent word with
     a neighbour, where the whole stretch then reads much better (人住 -> 入住). ``word_variants``:
-    the text's misread frequent words, if already found (`scan_pages`)."""
+    the text's misread words (frequent ones, and those the document prints itself: the
+    `_word_variant_index` and `_document_word_variants`), if already found (`scan_pages`)."""
     units = view.units
     edits = []
-    doubt = _in_doubt(settled)
     if word_variants is None:
-        word_variants = _word_variant_index(resources).find(units, doubt)
-    matches = set(word_variants) | set(_document_word_variants(units, resources, doubt))
+        doubt = _in_doubt(settled)
+        word_variants = _word_variant_index(resources).find(units, doubt) + _document_word_variants(units, resources, doubt)
+    matches = set(word_variants)
     for start, found, word in sorted(matches, key=lambda match: (len(match[1]), match[0], match[2])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])
         index = start + position
@@ -617,15 +637,25 @@ def _document_word_variants(units: str, resources: Resources, within: np.ndarray
     away from one (人住): what the document itself says is a word it uses. The text's pairs
     are looked up in numpy (`_document_variant_table`); with ``within`` (a boolean per unit),
     only the pairs holding a marked unit."""
+    return _printed_variants(units, _document_variant_candidates(units, resources, within))
+
+
+def _document_variant_candidates(units: str, resources: Resources, within: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """(start, word as a pair integer) for each pair of ``units`` that `_document_variant_table`
+    holds (whether the text prints the word is `_printed_variants`)."""
     if len(units) < 2:
         return []
     pairs = text_pairs(units)
     looked_up = np.arange(len(pairs)) if within is None else np.flatnonzero(within[:-1] | within[1:])
     misreadings, words = _document_variant_table(resources)
     starts, rows = misreadings.rows(pairs[looked_up])
-    found = words[rows].tolist()
-    printed = {word for word in set(found) if pair_text(word) in units}
-    return [(start, units[start:start + 2], pair_text(word)) for start, word in zip(looked_up[starts].tolist(), found) if word in printed]
+    return list(zip(looked_up[starts].tolist(), words[rows].tolist()))
+
+
+def _printed_variants(units: str, candidates: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
+    """(start, misreading, word) for the ``candidates`` whose word ``units`` prints."""
+    printed = {word for word in {word for _, word in candidates} if pair_text(word) in units}
+    return [(start, units[start:start + 2], pair_text(word)) for start, word in candidates if word in printed]
 
 
 @lru_cache(maxsize=2)
@@ -676,46 +706,64 @@ def _person_name_around(units: str, index: int) -> str | None:
 
 @dataclass(frozen=True)
 class PageScans:
-    """What two rules look for in a page (each as `StringIndex.find` gives it), found together
-    with other pages by `scan_pages`: misread frequent words where the copies leave the text in
-    doubt (`fix_lookalike`), and variants of domain terms (`match_domain_term`)."""
+    """What three rules look for in a page, found together with other pages by `scan_pages`:
+    misread words where the copies leave the text in doubt (`fix_lookalike`: as
+    `StringIndex.find` gives them, then `_document_word_variants`), variants of domain terms
+    (`match_domain_term`) and neighbours that may be swapped (`fix_swapped_characters`);
+    None for a rule the configuration turns off."""
 
     word_variants: list[tuple[int, str, str]] | None
     lexicon_variants: list[tuple[int, str, _Target]] | None
+    swaps: SwapCandidates | None
 
 
 def scan_pages(pages: Sequence[tuple[str, bytes | None]], resources: Resources, config: EngineConfig) -> list[PageScans]:
     """`PageScans` of each page (view units, `settled` units) for the rules ``config`` enables,
-    each index scanned once for all the pages (`_found_in_pages`)."""
-    texts = [units for units, _ in pages]
-    count = len(pages)
-    word_variants: list = [None] * count
-    lexicon_variants: list = [None] * count
-    if config.enabled("fix_lookalike"):
-        word_variants = _found_in_pages(_word_variant_index(resources), texts, [_in_doubt(settled) for _, settled in pages])
-    if config.enabled("match_domain_term"):
-        lexicon_variants = _found_in_pages(_lexicon_variant_index(resources), texts, [None] * count)
-    return [PageScans(words, terms) for words, terms in zip(word_variants, lexicon_variants)]
-
-
-def _found_in_pages(index: StringIndex, texts: Sequence[str], doubts: Sequence[np.ndarray | None]) -> list[list]:
-    """``index.find(text, doubt)`` for each text, in one scan: the texts joined by line breaks
-    (never in a view, nor in a string the rules look for, so nothing found spans two texts).
-    A scan costs numpy a dozen calls whatever the length: the misread words of 2,000 pages
-    took 0.48 s page by page and 0.11 s 64 pages at a time."""
-    if not texts:
+    the pages scanned at once: joined by line breaks, which are never in a view nor in a
+    string the rules look for (nothing found spans two pages) and end a run of Han characters
+    as a page's edge does. A scan costs numpy a dozen calls whatever the length: the misread
+    words of 2,000 pages took 0.48 s page by page and 0.11 s 64 pages at a time."""
+    if not pages:
         return []
-    starts = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
-    within = None
-    if any(doubt is not None for doubt in doubts):
-        pieces = [np.ones(len(text), dtype=bool) if doubt is None else doubt for text, doubt in zip(texts, doubts)]
-        separator = np.zeros(1, dtype=bool)
-        within = np.concatenate([part for piece in pieces for part in (piece, separator)][:-1])
-    found: list[list] = [[] for _ in texts]
-    for start, string, value in index.find("\n".join(texts), within):
-        page = bisect_right(starts, start) - 1
-        found[page].append((start - starts[page], string, value))
-    return found
+    texts = [units for units, _ in pages]
+    joined = _JoinedPages(texts, [_in_doubt(settled) for _, settled in pages])
+    nothing: list = [None] * len(pages)
+    word_variants, lexicon_variants, swaps = nothing, nothing, nothing
+    if config.enabled("fix_lookalike"):
+        frequent = joined.by_page(_word_variant_index(resources).find(joined.text, joined.within))
+        own = joined.by_page(_document_variant_candidates(joined.text, resources, joined.within))
+        word_variants = [found + _printed_variants(text, candidates) for text, found, candidates in zip(texts, frequent, own)]
+    if config.enabled("match_domain_term"):
+        lexicon_variants = joined.by_page(_lexicon_variant_index(resources).find(joined.text))
+    if config.enabled("fix_swapped_characters"):
+        misread = joined.by_page([(index,) for index in _misread_swaps(joined.text, resources, joined.within)])
+        forming_pairs = joined.by_page(_swaps_forming_pairs(joined.text, resources, joined.within), offsets=3)
+        swaps = [SwapCandidates([index for index, in found], pairs) for found, pairs in zip(misread, forming_pairs)]
+    return [PageScans(*scans) for scans in zip(word_variants, lexicon_variants, swaps)]
+
+
+class _JoinedPages:
+    """Pages as one text (joined by line breaks) and, where some page has units in doubt,
+    one mask (a page without one is in doubt throughout; the breaks never are)."""
+
+    def __init__(self, texts: Sequence[str], doubts: Sequence[np.ndarray | None]) -> None:
+        self.text = "\n".join(texts)
+        self.starts = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+        self.within = None
+        if any(doubt is not None for doubt in doubts):
+            pieces = [np.ones(len(text), dtype=bool) if doubt is None else doubt for text, doubt in zip(texts, doubts)]
+            separator = np.zeros(1, dtype=bool)
+            self.within = np.concatenate([part for piece in pieces for part in (piece, separator)][:-1])
+
+    def by_page(self, found: Sequence[tuple], offsets: int = 1) -> list[list[tuple]]:
+        """``found`` (tuples whose first ``offsets`` items are offsets into the joined text) for
+        each page, in order, the offsets made the page's own."""
+        pages: list[list[tuple]] = [[] for _ in self.starts]
+        for item in found:
+            page = bisect_right(self.starts, item[0]) - 1
+            start = self.starts[page]
+            pages[page].append((*(offset - start for offset in item[:offsets]), *item[offsets:]))
+        return pages
 
 
 @lru_cache(maxsize=2)
