@@ -81,19 +81,34 @@ def _is_not_space(character: str) -> bool:
     return bool(character) and not character.isspace()
 
 
-def _matches_after(pattern: re.Pattern, text: str, accepts_before: Callable[[str], bool]):
+def _matches_after(pattern: re.Pattern, text: str, accepts_before: Callable[[str], bool], starts: re.Pattern | None = None):
     """``pattern``'s matches in ``text``, as `re.finditer` would give them were the pattern
     to open with a lookbehind for a character ``accepts_before`` accepts ("" at the start of
-    the text). Regular expressions
-    scan fast for a pattern that opens with a character class, slowly for one that opens
-    with an assertion."""
+    the text). Regular expressions scan fast for a pattern that opens with a character class,
+    slowly for one that opens with an assertion or a choice among groups: for such a pattern,
+    ``starts`` is the class of the characters a match can start with, looked for first."""
     position = 0
-    while (match := pattern.search(text, position)) is not None:
+    while (match := _next_match(pattern, text, position, starts)) is not None:
         if accepts_before(text[match.start() - 1] if match.start() else ""):
             yield match
             position = max(match.end(), match.start() + 1)
         else:
             position = match.start() + 1
+
+
+def _next_match(pattern: re.Pattern, text: str, position: int, starts: re.Pattern | None) -> re.Match | None:
+    """``pattern.search(text, position)``, trying ``pattern`` only where ``starts`` finds a
+    character it can start with (every position, without it)."""
+    if starts is None:
+        return pattern.search(text, position)
+    while (start := starts.search(text, position)) is not None:
+        match = pattern.match(text, start.start())
+        if match is not None:
+            return match
+        position = start.start() + 1
+    return None
+
+
 #: Chinese marks that never take a space on either side (opening brackets and quotes may: "电 《")
 _SPACE_FREE_MARKS = "，。、；：！？）》”’"
 _NUMBERED_HEADING = re.compile(r"第[一二三四五六七八九十百千零〇\d]+[条章节款篇部]$")
@@ -380,6 +395,7 @@ def _ellipsis_edits(text: str, start: int, end: int) -> list[Edit]:
 
 #: a dash variant not beside a longer dash (`_matches_after` checks the character before)
 _DASH_VARIANT = re.compile(r"(?:—|―{1,2}|－{2}|-{2,3})(?![—―])")
+_DASH_START = re.compile(r"[—―－-]")
 
 
 def _is_not_long_dash(character: str) -> bool:
@@ -390,7 +406,7 @@ def _is_not_long_dash(character: str) -> bool:
 def unify_dash(text: str) -> list[Edit]:
     """A lone — or doubled hyphens between Chinese characters become the Chinese dash ——."""
     edits = []
-    for match in _matches_after(_DASH_VARIANT, text, _is_not_long_dash):
+    for match in _matches_after(_DASH_VARIANT, text, _is_not_long_dash, _DASH_START):
         before, after = _folded_neighbour(text, match.start() - 1, -1), _folded_neighbour(text, match.end(), 1)
         if (is_han(before) or (before and before in "”」")) and (is_han(after) or (after and after in "“「")) or (match.start() == 0 or text[match.start() - 1] == "\n") and is_han(after):
             edits.append(_edit(text, match.start(), match.end(), "——", "unify_dash", 0.93))
