@@ -175,21 +175,22 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
     """The winning reading of ``[start, end)`` (as units), its confidence, rule and
     supporters; None when the document's own reading stands. Readings are compared as
     text, so copies whose alignment placed the same deletion differently agree."""
-    own = tuple(view.units[start:end])
-    unit_votes = {name: own} | {reading.witness: reading.units[start - reading.start:end - reading.start] for reading in voters}
-    votes = {voter: "".join(units) for voter, units in unit_votes.items()}
+    own_text = view.units[start:end]
+    votes = {name: own_text}
+    for reading in voters:
+        votes[reading.witness] = "".join(reading.units[start - reading.start:end - reading.start])
     weights = {voter: vote_weights[voter] for voter in votes}
-    own_text = "".join(own)
-    copies = {voter: text for voter, text in votes.items() if voter != name}
-    if found_in and all(_is_block(text, own_text) for text in copies.values()):
+    if found_in and all(_is_block(text, own_text) for voter, text in votes.items() if voter != name):
         # the document's text here is another document's: it has no say in what this passage reads
+        copies = {voter: text for voter, text in votes.items() if voter != name}
         totals = {text: _vote_total(text, copies, weights) for text in {own_text, *copies.values()}}
-        return _decide_block(name, view, start, end, votes, weights, totals, _candidates(own, unit_votes, weights), resources, found_in)
+        candidates = _candidates(tuple(own_text), _unit_votes(name, own_text, voters, start, end), weights)
+        return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
     if _outvotes_every_reading(own_text, votes, weights, left, right, resources):
         return None
-    candidates = _candidates(own, unit_votes, weights)
+    candidates = _candidates(tuple(own_text), _unit_votes(name, own_text, voters, start, end), weights)
     votes_for = {text: _vote_total(text, votes, weights) for text in candidates}
     refined = _refine(max(sorted(candidates), key=votes_for.__getitem__), votes, weights)
     if refined not in candidates:
@@ -221,6 +222,11 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
         return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
     supporters = [voter for voter, text in votes.items() if text == winner]
     return candidates[winner], round(confidence, 4), rule, supporters
+
+
+def _unit_votes(name: str, own_text: str, voters: Sequence[Reading], start: int, end: int) -> dict[str, tuple[str, ...]]:
+    """What the document and each copy read over ``[start, end)``, unit by unit."""
+    return {name: tuple(own_text)} | {reading.witness: reading.units[start - reading.start:end - reading.start] for reading in voters}
 
 
 def _outvotes_every_reading(own_text: str, votes: Mapping[str, str], weights: Mapping[str, float], left: str, right: str, resources: Resources) -> bool:
