@@ -50,6 +50,9 @@ class WordModel:
     total: int
     longest: int
     scores: dict[str, float] = field(default_factory=dict, repr=False)
+    #: what the frequencies were made from besides the engine's data (the domain terms added),
+    #: for tables derived from them to be kept in `jiaokan.cache`; None: never kept
+    table_key: tuple[str, ...] | None = None
 
     def frequency(self, word: str) -> int:
         """How often ``word`` occurs in the frequency list (0 if never)."""
@@ -103,14 +106,25 @@ class WordModel:
         beginning of two or more characters of a longer word (seen, at most `longest` long)
         that is no word itself. One lookup tells whether a piece is a word, could still become
         one (read on), or neither (stop); a separate set of beginnings cost a second lookup."""
-        total, log, longest, never = self.total, math.log, self.longest, -math.inf
-        lattice: dict[str, float] = {}
-        for word, count in self.frequencies.items():
-            if count > 0 and len(word) <= longest:
-                for end in range(2, len(word)):
-                    lattice[word[:end]] = never
+        total, log = self.total, math.log
+        lattice = dict.fromkeys(self._beginnings(), -math.inf)
         lattice.update((word, log(count / total)) for word, count in self.frequencies.items() if count > 0)
         return lattice
+
+    def _beginnings(self) -> list[str]:
+        """The beginnings `lattice` holds (words among them too: the words then replace them),
+        from `jiaokan.cache` when ``table_key`` names what the frequencies were made from."""
+        def build() -> list[str]:
+            longest = self.longest
+            return sorted({
+                word[:end] for word, count in self.frequencies.items() if count > 0 and len(word) <= longest for end in range(2, len(word))
+            })
+
+        if self.table_key is None:
+            return build()
+        from jiaokan.cache import cached_table
+
+        return cached_table("word-beginnings", build, self.table_key)
 
     @cached_property
     def unseen_score(self) -> float:
@@ -352,4 +366,4 @@ def _resources(extra_terms: tuple[str, ...]) -> Resources:
             frequencies[term] = max(frequencies.get(term, 0), DOMAIN_TERM_FREQUENCY)
     total = sum(frequencies.values())
     longest = min(max(map(len, frequencies)), 8)
-    return Resources(WordModel(frequencies, total, longest), lexicon, load_lookalikes())
+    return Resources(WordModel(frequencies, total, longest, table_key=tuple(sorted(lexicon.terms))), lexicon, load_lookalikes())

@@ -93,6 +93,9 @@ class Manifest:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._descriptor: int | None = None
+        #: the line each record appended this run was written as, by path (the rewrite at the
+        #: run's end reuses it instead of encoding 10,000 records again)
+        self._appended: dict[str, tuple[FinishedFile, bytes]] = {}
 
     def load(self) -> dict[str, FinishedFile]:
         """The records by relative path (the last line for a path wins); malformed lines are ignored."""
@@ -110,24 +113,34 @@ class Manifest:
     def rewrite(self, records: Iterable[FinishedFile]) -> None:
         """Replace the manifest with ``records``, sorted, atomically (drops stale and torn lines)."""
         ordered = sorted(records, key=lambda record: record.relative_path)
-        data = "".join(canonical_json(record.to_dict()) + "\n" for record in ordered).encode("utf-8")
+        data = b"".join(map(self._line, ordered))
         self.close()  # an open descriptor would append to the replaced file
         write_atomically(self.path, data, durable=False)
 
     def append(self, record: FinishedFile) -> None:
         """Add one record with a single append (whole lines survive a kill)."""
-        line = (canonical_json(record.to_dict()) + "\n").encode("utf-8")
+        line = _encoded(record)
+        self._appended[record.relative_path] = (record, line)
         if self._descriptor is None:
             self._descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
         written = os.write(self._descriptor, line)
         while written < len(line):  # only on unusual file systems; keep the line whole anyway
             written += os.write(self._descriptor, line[written:])
 
+    def _line(self, record: FinishedFile) -> bytes:
+        appended, line = self._appended.get(record.relative_path, (None, b""))
+        return line if appended is record else _encoded(record)
+
     def close(self) -> None:
         """Close the file appended to (reopened on the next append)."""
         if self._descriptor is not None:
             os.close(self._descriptor)
             self._descriptor = None
+
+
+def _encoded(record: FinishedFile) -> bytes:
+    """A record's line in the manifest."""
+    return (canonical_json(record.to_dict()) + "\n").encode("utf-8")
 
 
 def _parse_line(line: bytes) -> FinishedFile | None:
