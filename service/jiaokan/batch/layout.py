@@ -14,6 +14,7 @@ Only text files get outputs; skipped and failed files are named in the summary.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +46,17 @@ class OutputLayout:
 
     def text(self, relative_path: str) -> Path:
         """Where the cleaned text of ``relative_path`` goes."""
-        return self.root.joinpath(*relative_path.split("/"))
+        return Path(self.text_file(relative_path))
 
     def edits(self, relative_path: str) -> Path:
         """Where the edits of ``relative_path`` go."""
+        return Path(self.edits_file(relative_path))
+
+    def text_file(self, relative_path: str) -> str:
+        """`text` as a string (the writer's path for each document: no path objects)."""
+        return os.path.join(self.root, *relative_path.split("/"))
+
+    def edits_file(self, relative_path: str) -> str:
+        """`edits` as a string."""
         parts = relative_path.split("/")
-        return self.state.joinpath("edits", *parts[:-1], parts[-1] + ".jsonl")
+        return os.path.join(self.root, STATE_DIRECTORY, "edits", *parts[:-1], parts[-1] + ".jsonl")

@@ -255,11 +255,15 @@ class _DocumentWriter:
         for record in records:
             counts = edits_by_rule.setdefault(record["rule"], {"applied": 0, "proposed": 0})
             counts[record["status"]] += 1
+        text = correction.text.encode("utf-8")
+        edits = "".join(canonical_json(record) + "\n" for record in records).encode("utf-8")
         return PreparedOutputs(
-            text=correction.text.encode("utf-8"),
-            edits="".join(canonical_json(record) + "\n" for record in records).encode("utf-8"),
+            text=text,
+            edits=edits,
             output_characters=len(correction.text),
             edits_by_rule=dict(sorted(edits_by_rule.items())),
+            text_sha256=sha256_hex(text),
+            edits_sha256=sha256_hex(edits),
         )
 
     def _document_finished(self, name: str, outputs: PreparedOutputs) -> None:
@@ -282,13 +286,14 @@ class _DocumentWriter:
         if outputs.problem is not None:
             raise InputError(outputs.problem)
         finished_count = len(self.finished)
+        faults = self.request.faults
         write_atomically(
-            self.layout.text(source.relative_path),
+            self.layout.text_file(source.relative_path),
             outputs.text,
             durable=self.request.fsync_each_file,
-            before_replace=lambda temporary: self.request.faults.before_replace(finished_count, temporary),
+            before_replace=(lambda temporary: faults.before_replace(finished_count, temporary)) if faults.kill_after is not None else None,
         )
-        write_atomically(self.layout.edits(source.relative_path), outputs.edits, durable=self.request.fsync_each_file)
+        write_atomically(self.layout.edits_file(source.relative_path), outputs.edits, durable=self.request.fsync_each_file)
         return FinishedFile(
             relative_path=source.relative_path,
             input_sha256=source.input_sha256,
@@ -297,8 +302,8 @@ class _DocumentWriter:
             encoding=source.encoding,
             characters=len(source.text),
             output_characters=outputs.output_characters,
-            text_sha256=sha256_hex(outputs.text),
-            edits_sha256=sha256_hex(outputs.edits),
+            text_sha256=outputs.text_sha256,
+            edits_sha256=outputs.edits_sha256,
             edits_by_rule=outputs.edits_by_rule,
         )
 
@@ -314,6 +319,9 @@ class PreparedOutputs:
     edits_by_rule: dict[str, dict[str, int]]
     #: why the outputs cannot be written (then they are empty)
     problem: str | None = None
+    #: the two files' digests, for the manifest (made in the worker too)
+    text_sha256: str = ""
+    edits_sha256: str = ""
 
 
 def _config_fingerprint(config: EngineConfig) -> str:
