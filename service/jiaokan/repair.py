@@ -276,6 +276,7 @@ class SwapCandidates:
 
 
 def _swap_candidates(units: str, resources: Resources, within: np.ndarray | None) -> SwapCandidates:
+    """One text's `SwapCandidates` (with ``within``, only where a pair holds a marked unit)."""
     return SwapCandidates(_misread_swaps(units, resources, within), _swaps_forming_pairs(units, resources, within))
 
 
@@ -736,9 +737,9 @@ def scan_pages(pages: Sequence[tuple[str, bytes | None]], resources: Resources, 
     if config.enabled("match_domain_term"):
         lexicon_variants = joined.by_page(_lexicon_variant_index(resources).find(joined.text))
     if config.enabled("fix_swapped_characters"):
-        misread = joined.by_page([(index,) for index in _misread_swaps(joined.text, resources, joined.within)])
+        misread = joined.positions_by_page(_misread_swaps(joined.text, resources, joined.within))
         forming_pairs = joined.by_page(_swaps_forming_pairs(joined.text, resources, joined.within), offsets=3)
-        swaps = [SwapCandidates([index for index, in found], pairs) for found, pairs in zip(misread, forming_pairs)]
+        swaps = [SwapCandidates(*candidates) for candidates in zip(misread, forming_pairs)]
     return [PageScans(*scans) for scans in zip(word_variants, lexicon_variants, swaps)]
 
 
@@ -764,6 +765,10 @@ class _JoinedPages:
             start = self.starts[page]
             pages[page].append((*(offset - start for offset in item[:offsets]), *item[offsets:]))
         return pages
+
+    def positions_by_page(self, positions: Sequence[int]) -> list[list[int]]:
+        """Offsets into the joined text as each page's own, page by page."""
+        return [[position for position, in found] for found in self.by_page([(position,) for position in positions])]
 
 
 @lru_cache(maxsize=2)
