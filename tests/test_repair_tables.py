@@ -134,7 +134,10 @@ def test_pages_scanned_together_find_what_each_page_s_own_scan_finds(resources):
             for units, settled in pages
         ]
         assert [scan.lexicon_variants for scan in scans] == [terms.find(units) for units, _ in pages]
-        assert [scan.swaps for scan in scans] == [repair._swap_candidates(units, resources, repair._in_doubt(settled)) for units, settled in pages]
+        assert [scan.swaps for scan in scans] == [
+            repair.SwapCandidates(repair._misread_swaps(units, resources, repair._in_doubt(settled)), repair._swaps_forming_pairs(units, resources, repair._in_doubt(settled)))
+            for units, settled in pages
+        ]
         found_somewhere["swaps"] += sum(bool(scan.swaps.misread or scan.swaps.forming_pairs) for scan in scans)
         found_somewhere["own words"] += sum(len(scan.word_variants) > len(words.find(units, repair._in_doubt(settled))) for scan, (units, settled) in zip(scans, pages))
     assert repair.scan_pages([], resources, DEFAULT_CONFIG) == []

@@ -24,6 +24,7 @@ from jiaokan.script import (
     has_han,
     is_chinese_context,
     is_han,
+    search_from_starts,
 )
 
 Rule = Callable[[str], list[Edit]]
@@ -84,29 +85,15 @@ def _is_not_space(character: str) -> bool:
 def _matches_after(pattern: re.Pattern, text: str, accepts_before: Callable[[str], bool], starts: re.Pattern | None = None):
     """``pattern``'s matches in ``text``, as `re.finditer` would give them were the pattern
     to open with a lookbehind for a character ``accepts_before`` accepts ("" at the start of
-    the text). Regular expressions scan fast for a pattern that opens with a character class,
-    slowly for one that opens with an assertion or a choice among groups: for such a pattern,
-    ``starts`` is the class of the characters a match can start with, looked for first."""
+    the text); ``starts``: the class of the characters a match can start with, for a pattern
+    that opens with a choice among groups (`jiaokan.script.search_from_starts`)."""
     position = 0
-    while (match := _next_match(pattern, text, position, starts)) is not None:
+    while (match := search_from_starts(pattern, text, position, starts)) is not None:
         if accepts_before(text[match.start() - 1] if match.start() else ""):
             yield match
             position = max(match.end(), match.start() + 1)
         else:
             position = match.start() + 1
-
-
-def _next_match(pattern: re.Pattern, text: str, position: int, starts: re.Pattern | None) -> re.Match | None:
-    """``pattern.search(text, position)``, trying ``pattern`` only where ``starts`` finds a
-    character it can start with (every position, without it)."""
-    if starts is None:
-        return pattern.search(text, position)
-    while (start := starts.search(text, position)) is not None:
-        match = pattern.match(text, start.start())
-        if match is not None:
-            return match
-        position = start.start() + 1
-    return None
 
 
 #: Chinese marks that never take a space on either side (opening brackets and quotes may: "电 《")

@@ -255,13 +255,10 @@ SWAP_MARGIN = 6.0
 LONE_SWAP_MARGIN = 8.0
 
 
-def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None = None, swaps: SwapCandidates | None = None) -> list[Edit]:
+def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None, swaps: SwapCandidates) -> list[Edit]:
     """档文 -> 文档, 选数择据 -> 选择数据: two neighbours read in the wrong order (see
     `_swaps_into_frequent_words` and `_swaps_of_lone_characters`); where two candidates
-    overlap, the one that reads better wins. ``swaps``: the text's candidates, if already
-    found (`scan_pages`)."""
-    if swaps is None:
-        swaps = _swap_candidates(view.units, resources, _in_doubt(settled))
+    overlap, the one that reads better wins. ``swaps``: the text's candidates (`scan_pages`)."""
     edits = _swaps_into_frequent_words(view, resources, settled, swaps.misread) + _swaps_of_lone_characters(view, resources, settled, swaps.forming_pairs)
     return resolve_overlaps(edits, lambda edit: -edit.evidence["gain"])
 
@@ -273,11 +270,6 @@ class SwapCandidates:
 
     misread: list[int]
     forming_pairs: list[tuple[int, int, int]]
-
-
-def _swap_candidates(units: str, resources: Resources, within: np.ndarray | None) -> SwapCandidates:
-    """One text's `SwapCandidates` (with ``within``, only where a pair holds a marked unit)."""
-    return SwapCandidates(_misread_swaps(units, resources, within), _swaps_forming_pairs(units, resources, within))
 
 
 def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: bytes | None, misread: list[int]) -> list[Edit]:
@@ -508,13 +500,11 @@ class _Target:
 
 
 def match_domain_term(
-    view: TextView, resources: Resources, confirmed: Mapping[str, ConfirmedTerm], lexicon_variants: list[tuple[int, str, _Target]] | None = None,
+    view: TextView, resources: Resources, confirmed: Mapping[str, ConfirmedTerm], lexicon_variants: list[tuple[int, str, _Target]],
 ) -> list[Edit]:
     """A string one look-alike away from a domain term, or a variant that several copies
     elsewhere in the corpus corrected, becomes the term. ``lexicon_variants``: the terms'
-    variants in the text, if already found (`scan_pages`)."""
-    if lexicon_variants is None:
-        lexicon_variants = _lexicon_variant_index(resources).find(view.units)
+    variants in the text (`scan_pages`)."""
     matches = [(start + len(variant) - 1, variant, target) for start, variant, target in lexicon_variants]
     for variant, term in sorted(confirmed.items()):
         target = _Target(term.term, f"confirmed by {term.copies} copies in {term.document}", "confirmed", 1.0)
@@ -587,17 +577,14 @@ def _term_edit(view: TextView, start: int, end: int, target: _Target, confidence
 # ---------------------------------------------------------------- look-alike characters
 
 def fix_lookalike(
-    view: TextView, resources: Resources, settled: bytes | None = None, word_variants: list[tuple[int, str, str]] | None = None,
+    view: TextView, resources: Resources, settled: bytes | None, word_variants: list[tuple[int, str, str]],
 ) -> list[Edit]:
     """A character that forms no word, one look-alike away from forming a frequent word with
     a neighbour, where the whole stretch then reads much better (人住 -> 入住). ``word_variants``:
-    the text's misread words (frequent ones, and those the document prints itself: the
-    `_word_variant_index` and `_document_word_variants`), if already found (`scan_pages`)."""
+    the text's misread words (`scan_pages`: frequent ones, from `_word_variant_index`, and
+    those the document prints itself, `_document_word_variants`)."""
     units = view.units
     edits = []
-    if word_variants is None:
-        doubt = _in_doubt(settled)
-        word_variants = _word_variant_index(resources).find(units, doubt) + _document_word_variants(units, resources, doubt)
     matches = set(word_variants)
     for start, found, word in sorted(matches, key=lambda match: (len(match[1]), match[0], match[2])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])

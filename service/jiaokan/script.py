@@ -19,6 +19,21 @@ COMPARISON_FOLD = str.maketrans({**WIDE_PUNCTUATION, ".": "。", "．": "。", "
 HAN_PATTERN = re.compile(HAN)
 
 
+def search_from_starts(pattern: re.Pattern, text: str, position: int, starts: re.Pattern | None) -> re.Match | None:
+    """``pattern.search(text, position)``, trying ``pattern`` only where ``starts`` (the class
+    of the characters a match can start with) finds one; every position without it. Regular
+    expressions scan fast for a pattern that opens with a character class, slowly for one that
+    opens with an assertion or a choice among groups."""
+    if starts is None:
+        return pattern.search(text, position)
+    while (start := starts.search(text, position)) is not None:
+        match = pattern.match(text, start.start())
+        if match is not None:
+            return match
+        position = start.start() + 1
+    return None
+
+
 def is_han(character: str) -> bool:
     """Whether ``character`` is a CJK ideograph."""
     return bool(HAN_PATTERN.match(character))

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from jiaokan.script import COMPARISON_FOLD
+from jiaokan.script import COMPARISON_FOLD, search_from_starts
 
 #: what is not one unit per character: skipped layout, ellipsis and dash runs, and the full
 #: stop (a decimal point after a Latin letter or a digit); every other mark is one unit,
@@ -55,13 +55,9 @@ def display(symbol_run: str) -> str:
 def _special_matches(text: str):
     """``_SPECIAL.finditer(text)``, tried only where a match can start."""
     position = 0
-    while (start := _SPECIAL_START.search(text, position)) is not None:
-        match = _SPECIAL.match(text, start.start())
-        if match is None:
-            position = start.start() + 1
-        else:
-            yield match
-            position = match.end()
+    while (match := search_from_starts(_SPECIAL, text, position, _SPECIAL_START)) is not None:
+        yield match
+        position = match.end()
 
 
 def build_view(text: str) -> TextView:
