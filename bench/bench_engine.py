@@ -239,7 +239,7 @@ def align_document(prepared: Prepared, name: str) -> list:
 def decide_document(prepared: Prepared, name: str, readings: list, resources, config):
     from jiaokan.consensus import collate
 
-    return collate(name, prepared.views[name], readings, prepared.reliability, resources, config.rules)
+    return collate(name, prepared.views[name], readings, prepared.reliability, resources, config)
 
 
 def finish_documents(prepared: Prepared, collations: Mapping, resources, config) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: name -> (title, arguments, arguments with --quick)
 BENCHMARKS = {
+    "real": ("Real data: OCR, two engines, editions, clean prose, news copies, seeds", [], ["--quick"]),
     "quality": ("Quality: synthetic multi-witness set and clean text", [], ["--articles", "4", "--clean", "8"]),
     "peers": ("Peers: pycorrector and plain majority vote on the same text", [],
               ["--articles", "2", "--clean", "2", "--copies", "3"]),

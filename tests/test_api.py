@@ -58,7 +58,7 @@ def test_correct_returns_text_and_edits_with_offsets_into_the_posted_text(client
     response = client.post("/v1/correct", json={"text": TEXT})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"text", "edits"}
+    assert set(body) == {"text", "edits", "variants"}
     for record in body["edits"]:
         assert set(record) >= {"start", "end", "original", "replacement", "rule", "confidence", "evidence", "status"}
         assert TEXT[record["start"]:record["end"]] == record["original"]

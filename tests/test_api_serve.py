@@ -51,7 +51,7 @@ def test_loading_seeds_twice_is_idempotent(tmp_path, sqlite_url, make_settings, 
 def test_a_new_file_in_the_folder_is_added_and_matched(tmp_path, sqlite_url, make_settings):
     folder = tmp_path / "texts"
     folder.mkdir()
-    (folder / "one.txt").write_text("对出现返贫风险的建档立卡卡脱贫人口继续实施就业帮扶。", encoding="utf-8")
+    (folder / "one.txt").write_text("午午工程二期建设进入冲刺阶段。", encoding="utf-8")
     load_twice_with_a_decision_between(folder, sqlite_url, make_settings)
     (folder / "sub").mkdir()
     (folder / "sub" / "two.txt").write_bytes("中小小学生在校园里认真学习，老师们耐心地讲解每一道题目。".encode("gb18030"))

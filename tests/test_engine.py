@@ -6,6 +6,8 @@ from jiaokan import EngineConfig, apply_edits, correct_corpus, correct_text
 from jiaokan.textview import build_view
 
 SHARED_ARTICLE = ("002_9ebead79375e84cd.txt", "003_5417d37bc9da2a03.txt", "004_931bd066818f0e97.txt")
+#: every candidate the rules find, however doubtful (what the calibration fit sees)
+EVERY_CANDIDATE = EngineConfig.from_options({"proposal_threshold": 0.0})
 
 
 def test_applied_edits_replay_to_the_text(seed_corrections):
@@ -15,20 +17,29 @@ def test_applied_edits_replay_to_the_text(seed_corrections):
         assert apply_edits(correction.original, correction.edits)  # all of them together fit too
 
 
-def test_seed_copies_agree_after_cleaning(seed_corrections):
-    """The three printings of the shared article read the same once cleaned (at most 2 characters apart)."""
+def test_seed_copies_agree_after_cleaning_but_where_they_report_variants(seed_corrections):
+    """The three printings of the shared article read nearly the same once cleaned: what still
+    differs is where a variant is reported (a word one printing has and two lack, which no OCR
+    engine makes: an edition's, for all the engine can tell) or a proposal awaits a reader."""
     from rapidfuzz.distance import Levenshtein
 
-    bodies = []
+    bodies, open_characters = [], 0
     for name in SHARED_ARTICLE:
-        units = build_view(seed_corrections[name].text).units
+        correction = seed_corrections[name]
+        units = build_view(correction.text).units
         start = units.index("全球最大综合孔径射电望远镜")
         end = units.index("新华社北京12月6日电", start)
         bodies.append(units[start:end])
+        proposed = [edit for edit, applied in zip(correction.edits, correction.applied) if not applied and edit.kind != "normalisation"]
+        open_characters += sum(max(len(variant.original), *(len(reading) for _, reading in variant.readings)) for variant in correction.variants)
+        open_characters += sum(max(len(edit.original), len(edit.replacement)) for edit in proposed)
     assert min(len(body) for body in bodies) > 3000
+    before = [build_view(seed_corrections[name].original).units for name in SHARED_ARTICLE]
     for index, body in enumerate(bodies):
-        for other in bodies[index + 1:]:
-            assert Levenshtein.distance(body, other) <= 2
+        for other_index in range(index + 1, len(bodies)):
+            after = Levenshtein.distance(body, bodies[other_index])
+            assert after <= 2 + open_characters
+            assert after < Levenshtein.distance(before[index], before[other_index])
 
 
 def test_seed_slips_fixed(seed_corrections):
@@ -38,12 +49,19 @@ def test_seed_slips_fixed(seed_corrections):
     assert "子午工程二期" in fourth and "午午工程" not in fourth
     for name in SHARED_ARTICLE:
         assert "带光联调" in texts[name], name
-    assert "建档立卡脱贫人口" in texts["000_bcb46cb50cc0bcb5.txt"]
-    assert "中小学全学段" in texts["000_bcb46cb50cc0bcb5.txt"]
-    # real reduplications and word boundaries survive
+    # real reduplications, word boundaries, idioms and names survive
     assert "缓缓驶下" in texts["002_9ebead79375e84cd.txt"]
     assert "务会会议" in fourth
     assert "实实在在" in texts["001_3fa1046521e36f31.txt"]
+    assert "风清气正" in fourth and "联合会会长" in texts["002_9ebead79375e84cd.txt"] and "王悦阳" in texts["002_9ebead79375e84cd.txt"]
+
+
+def test_seed_doublings_a_single_copy_shows_are_proposed(seed_corrections):
+    """建档立卡卡, 中小小学: one printing, no witness; in real OCR a doubled character is far
+    rarer than a real one (悦悦, 呐呐), so the calibrated rule proposes these for review."""
+    first = seed_corrections["000_bcb46cb50cc0bcb5.txt"]
+    proposed = {(edit.original, edit.replacement) for edit in first.edits if edit.rule == "remove_doubled_character"}
+    assert {("卡卡", "卡"), ("小小", "小")} <= proposed
 
 
 def test_edits_carry_evidence(seed_corrections):
@@ -97,12 +115,17 @@ def test_identical_copies_change_nothing_but_layout(seed_texts):
 
 
 def test_lexicon_word_beats_a_wrong_majority():
+    """The domain lexicon is the user's word: a reading that forms a term by a mistake an engine
+    plausibly makes applies with the config's lexicon confidence, even against two copies."""
     right = "高能同步辐射光源正式启动带光联调，建设进入冲刺阶段，多个国家重大科技基础设施通过国家验收。"
     wrong = right.replace("带光联调", "带光调联")
     correction = correct_text(wrong, [wrong, right])
     assert "带光联调" in correction.text
-    rules = {edit.rule for edit in correction.edits if edit.kind == "consensus"}
-    assert rules == {"lexicon_reading"}
+    (edit,) = [edit for edit in correction.edits if edit.replacement == "联调"]
+    assert edit.confidence == EngineConfig().lexicon_confidence and edit.evidence["domain_term"] == 1.0
+    assert "calibrated" in edit.evidence  # what the data alone would have said
+    trusting_data = EngineConfig.from_options({"lexicon_confidence": 0})
+    assert "带光调联" in correct_text(wrong, [wrong, right], config=trusting_data).text
 
 
 def test_majority_fixes_a_lookalike_and_a_dropped_character():
@@ -113,20 +136,23 @@ def test_majority_fixes_a_lookalike_and_a_dropped_character():
 
 
 def test_single_copy_doubled_character_and_reduplication():
-    assert correct_text("对出现返贫风险的建档立卡卡脱贫人口继续实施帮扶。").text == "对出现返贫风险的建档立卡脱贫人口继续实施帮扶。"
-    for sentence in ("小米汽车缓缓驶下生产线。", "正实实在在给企业生产带来效益。", "一批批有国际影响力的成果涌现。", "社会工作部部长杨朔说。"):
-        assert correct_text(sentence).edits == (), sentence
+    doubled = correct_text("对出现返贫风险的建档立卡卡脱贫人口继续实施帮扶。", config=EVERY_CANDIDATE)
+    assert [(edit.original, edit.replacement) for edit in doubled.edits] == [("卡卡", "卡")] and doubled.text.count("卡卡") == 1  # a candidate
+    for sentence in ("小米汽车缓缓驶下生产线。", "正实实在在给企业生产带来效益。", "一批批有国际影响力的成果涌现。", "社会工作部部长杨朔说。",
+                     "以创新为目的的探索。", "张张笑脸洋溢着喜悦。", "你像小悦悦这样的事。"):
+        assert correct_text(sentence).text == sentence, sentence
 
 
 def test_character_rules_leave_text_the_copies_confirm():
-    """A doubling both copies print is what the copies say; alone, the same text is repaired."""
+    """A doubling both copies print is what the copies say; alone, the rule finds it; with one
+    copy that lacks it, the copies propose their reading."""
     sentence = "对出现返贫风险的建档立卡卡脱贫人口继续实施帮扶，各地要落实好监测对象的帮扶措施。"
-    alone = correct_text(sentence)
-    assert [edit.rule for edit in alone.edits] == ["remove_doubled_character"]
-    confirmed = correct_text(sentence, [sentence])
+    alone = correct_text(sentence, config=EVERY_CANDIDATE)
+    assert [edit.rule for edit in alone.edits] == ["remove_doubled_character"]  # a candidate
+    confirmed = correct_text(sentence, [sentence], config=EVERY_CANDIDATE)
     assert confirmed.edits == ()
-    disputed = correct_text(sentence, [sentence.replace("卡卡", "卡")])  # one copy without it: the copies decide
-    assert disputed.text == sentence.replace("卡卡", "卡")
+    disputed = correct_text(sentence, [sentence.replace("卡卡", "卡")], config=EVERY_CANDIDATE)  # one copy without it: the copies decide
+    assert apply_edits(sentence, [edit for edit in disputed.edits if edit.kind == "consensus"]) == sentence.replace("卡卡", "卡")
 
 
 def test_rule_switch_turns_a_rule_off():
@@ -142,23 +168,24 @@ def test_clean_text_comes_through_untouched(seed_corrections):
         assert [edit for edit in again.edits if edit.kind != "normalisation" and again.applied[again.edits.index(edit)]] == [], name
 
 
-def test_a_name_between_a_title_and_a_verb_of_saying_is_only_proposed():
+def test_a_name_between_a_title_and_a_verb_of_saying_is_left():
     from jiaokan.repair import _person_name_around
 
     sentence = "山东一家纺织公司办公室主任唐凤宇说，如今小单比重持续攀升。"
     correction = correct_text(sentence)
     assert correction.text == sentence
-    (proposal,) = [edit for edit in correction.edits if edit.rule == "fix_lookalike"]
-    assert proposal.evidence["person_name"] == "唐凤宇"
+    assert all(edit.evidence.get("name") == 1.0 for edit in correction.edits if edit.rule == "fix_lookalike")
     assert _person_name_around("记者王明说", 3) == "王明"
     assert _person_name_around("记者王明说", 2) is None  # the surname is not what is fixed
     assert _person_name_around("他们说起学说", 4) is None  # no title before: not a name
 
 
-def test_a_rare_character_misread_for_a_most_frequent_one_is_fixed_but_not_inside_a_word():
-    assert correct_text("这是我们酌工作重点，也是今年酌主要任务。").text == "这是我们的工作重点，也是今年的主要任务。"
+def test_a_rare_character_misread_for_a_most_frequent_one_is_proposed_but_not_inside_a_word():
+    misread = "这是我们酌工作重点，也是今年酌主要任务。"
+    proposed = correct_text(misread, config=EVERY_CANDIDATE).edits
+    assert apply_edits(misread, proposed) == "这是我们的工作重点，也是今年的主要任务。"
     for sentence in ("请大家再斟酌一下这个方案。", "他酌情处理了这件事。"):  # 斟酌, 酌情 are words
-        assert correct_text(sentence).edits == (), sentence
+        assert correct_text(sentence, config=EVERY_CANDIDATE).edits == (), sentence
 
 
 def test_a_rare_character_closer_to_another_look_alike_is_left_and_a_term_wins():

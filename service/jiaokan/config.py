@@ -61,11 +61,23 @@ class EngineConfig:
 
     #: rule name -> enabled; a disabled rule proposes nothing
     rules: Mapping[str, bool] = field(default_factory=_all_rules_on)
-    #: edits at or above this confidence are applied automatically, the rest are proposals
-    auto_apply_threshold: float = 0.9
-    #: per-rule override of `auto_apply_threshold` (1.01 never auto-applies); by default a
-    #: reading that outvotes the document (two copies or more against one) applies from 0.8
-    rule_thresholds: Mapping[str, float] = field(default_factory=lambda: FrozenMapping({"majority_reading": 0.8}))
+    #: edits at or above this confidence are applied automatically, the rest are proposals;
+    #: None (the default): each content rule's threshold as ``scripts/fit_calibration.py`` chose
+    #: it (`jiaokan.calibration`: the lowest at which that rule's applied edits stayed at least
+    #: 98% right on every tune set), and `normalisation_threshold` for the others
+    auto_apply_threshold: float | None = None
+    #: the default threshold of normalisation edits (layout, punctuation forms, script), whose
+    #: confidences are their rules' own, not fitted
+    normalisation_threshold: float = 0.9
+    #: per-rule override of the two thresholds above (1.01 never auto-applies)
+    rule_thresholds: Mapping[str, float] = field(default_factory=FrozenMapping)
+    #: an edit whose reading forms a domain term the text as read does not (by a mistake an OCR
+    #: engine plausibly makes) has at least this confidence: the lexicon is the user's word, and
+    #: no data calibrates it (0: the calibrated probability alone)
+    lexicon_confidence: float = 0.99
+    #: content edits less confident than this are not even proposed; 0 proposes every candidate,
+    #: the windows judged variants too, at confidence 0 (what the calibration fit looks at)
+    proposal_threshold: float = 0.5
     #: extra domain terms on top of the lexicon files (e.g. from the service's lexicon table)
     extra_terms: tuple[str, ...] = ()
     #: character n-gram length of the witness index
@@ -88,7 +100,12 @@ class EngineConfig:
         unknown = sorted(set(self.rule_thresholds) - set(ALL_RULES))
         if unknown:
             raise ConfigError(f"unknown rule(s) in rule_thresholds: {', '.join(unknown)}")
-        for name, value in [("auto_apply_threshold", self.auto_apply_threshold), *self.rule_thresholds.items()]:
+        thresholds = [("normalisation_threshold", self.normalisation_threshold), ("proposal_threshold", self.proposal_threshold),
+                      ("lexicon_confidence", self.lexicon_confidence),
+                      *self.rule_thresholds.items()]
+        if self.auto_apply_threshold is not None:
+            thresholds.append(("auto_apply_threshold", self.auto_apply_threshold))
+        for name, value in thresholds:
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.01:
                 raise ConfigError(f"threshold {name} must be a number from 0 to 1.01, got {value!r}")
         if self.ngram_size < 3 or self.ngram_sampling < 1 or self.min_anchors < 1:
@@ -105,7 +122,19 @@ class EngineConfig:
 
     def applies_automatically(self, rule: str, confidence: float) -> bool:
         """The policy: does an edit of ``rule`` with ``confidence`` apply without review?"""
-        return confidence >= self.rule_thresholds.get(rule, self.auto_apply_threshold)
+        return confidence >= self.threshold(rule)
+
+    def threshold(self, rule: str) -> float:
+        """The confidence from which edits of ``rule`` apply without review."""
+        if rule in self.rule_thresholds:
+            return self.rule_thresholds[rule]
+        if self.auto_apply_threshold is not None:
+            return self.auto_apply_threshold
+        if rule in NORMALISATION_RULES:
+            return self.normalisation_threshold
+        from jiaokan.calibration import load_calibration
+
+        return load_calibration().threshold(rule)
 
     def fingerprint(self) -> str:
         """A stable digest of everything that changes results: these settings, the engine's
@@ -139,14 +168,17 @@ class EngineConfig:
             if not isinstance(terms, (list, tuple)) or not all(isinstance(term, str) for term in terms):
                 raise ConfigError("option extra_terms must be a list of strings")
             changes["extra_terms"] = tuple(terms)
-        for name in ("auto_apply_threshold",):
+        for name in ("auto_apply_threshold", "normalisation_threshold", "proposal_threshold", "lexicon_confidence"):
             if name in changes and (isinstance(changes[name], bool) or not isinstance(changes[name], (int, float))):
-                raise ConfigError(f"option {name} must be a number")
+                if not (name == "auto_apply_threshold" and changes[name] is None):
+                    raise ConfigError(f"option {name} must be a number")
         for name in ("ngram_size", "ngram_sampling", "max_ngram_documents", "min_anchors", "min_passage_length", "max_anchor_gap"):
             if name in changes and (isinstance(changes[name], bool) or not isinstance(changes[name], int)):
                 raise ConfigError(f"option {name} must be an integer")
-        if "rule_thresholds" in changes and not isinstance(changes["rule_thresholds"], Mapping):
-            raise ConfigError("option rule_thresholds must map rule names to numbers")
+        if "rule_thresholds" in changes:
+            if not isinstance(changes["rule_thresholds"], Mapping):
+                raise ConfigError("option rule_thresholds must map rule names to numbers")
+            changes["rule_thresholds"] = dict(base.rule_thresholds) | dict(changes["rule_thresholds"])
         try:
             return replace(base, **changes)
         except (TypeError, ValueError) as error:
@@ -154,7 +186,10 @@ class EngineConfig:
 
 
 #: the modules whose code decides what the engine proposes
-ENGINE_MODULES = ("alignment", "config", "consensus", "edits", "matching", "normalise", "pipeline", "repair", "resources", "result", "script", "textview", "witnesses")
+ENGINE_MODULES = (
+    "alignment", "calibration", "channel", "config", "consensus", "edits", "evidence", "language_model", "matching", "normalise",
+    "pipeline", "repair", "resources", "result", "script", "textview", "witnesses",
+)
 
 
 @lru_cache(maxsize=1)
@@ -168,7 +203,7 @@ def engine_fingerprint() -> str:
     package = Path(__file__).resolve().parent
     paths = [package / f"{module}.py" for module in ENGINE_MODULES]
     directory = lexicon_directory()
-    paths += sorted(directory.glob("*.txt")) + sorted(directory.glob("*.tsv")) if directory.is_dir() else []
+    paths += sorted(directory.glob("*.txt")) + sorted(directory.glob("*.tsv")) + sorted(directory.glob("*.json")) + sorted(directory.glob("*.npz")) if directory.is_dir() else []
     data = package_data_directory("pycorrector") / "data"
     paths += [data / "word_freq.txt", data / "same_stroke.txt", data / "en.json.gz"]
     for path in paths:

@@ -16,19 +16,24 @@ OCR error types: two copies each misreading a different character of one window)
   so they break ties but never outvote two copies), and OCR error-type priors (characters
   are dropped and doubled more than invented; 、 is read as ， more than the reverse).
 
-The best candidate wins; its posterior probability among the candidates is the edit's
-confidence. Each window becomes one edit on the document's original text, keeping the
+The best candidate wins. Whether it becomes an edit is decided apart from the votes: the
+window is judged on the OCR channel, the language and word models and what the copies say
+(`jiaokan.evidence`), and its calibrated confidence (`jiaokan.calibration`) must reach the
+proposal threshold. A difference no OCR engine plausibly makes (a word for an unrelated word,
+a figure; below the calibration's variant floor) is never an edit, however many copies read
+otherwise: it is reported as a *variant* — an edition's own reading — and so is a doubtful one.
+Each window that becomes an edit is one edit on the document's original text, keeping the
 layout between the units it keeps.
 
 Where the copies outvote a long stretch of the document's own (a replaced block), the
 document's block has no say in what replaces it: the copies' readings are merged difference
-by difference (votes first, the word model between two even copies), and the confidence is
-how unlikely the document's own reading is. It applies unreviewed when it only drops a repeat
-of the text beside it, or when two copies or more read the replacement up to OCR noise; a
-paragraph only this document has also needs to be found in another document. A document that
-shares only the window's text, not the passage around it, is not a copy: it does not vote,
-and shows that the block is that document's text pasted in. Such a block has no say even
-against a single copy: it goes when every copy reads the replacement.
+by difference (votes first, the word model between two even copies). Votes alone never remove
+a block: it must show damage — it repeats text of the document (beside it or further on), it
+reads as garbled, or it breaks the sentence at its edges.
+Without such a sign it is an edition's own text (a law and the decision amending it share
+passages), reported as a variant. A document that shares only the window's text, not the
+passage around it, is not a copy: it does not vote, and shows that the block is that
+document's text pasted in.
 """
 from __future__ import annotations
 
@@ -41,9 +46,12 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
 
 from jiaokan.alignment import Reading
-from jiaokan.edits import CONSENSUS, Edit, common_ends
+from jiaokan.config import EngineConfig
+from jiaokan.edits import CONSENSUS, Edit, Variant, common_ends
+from jiaokan.evidence import judged, reading_evidence
+from jiaokan.language_model import to_symbols
 from jiaokan.resources import Resources
-from jiaokan.script import HAN_PATTERN
+from jiaokan.script import HAN_PATTERN, figures
 from jiaokan.textview import TextView, display
 
 #: readings an erring copy could have produced instead (spreads the error probability)
@@ -68,11 +76,6 @@ LEXICAL_WINDOW = 4
 LEXICAL_REACH = DOMAIN_TERM_BONUS + 2 * WORD_SCORE_CAP + ERROR_TYPE_PRIOR + ENUMERATION_COMMA_PRIOR
 #: characters of context either side when scoring words
 CONTEXT = 4
-#: a text-only insertion this long that is not a repeat of its neighbourhood is left for review
-#: (below every auto-apply threshold)
-BLOCK_CONFIDENCE_CAP = 0.75
-#: text only this copy has, at least this long, may be another article's (left for review)
-FOREIGN_BLOCK_LENGTH = 30
 #: a dropped stretch this similar (0-100) to its neighbourhood is a repeat
 REPEAT_SIMILARITY = 85
 #: the shortest stretch (units) that counts as printed again
@@ -96,10 +99,24 @@ class ConfirmedTerm:
 
 @dataclass
 class Collation:
-    """Consensus edits for one document and the terms its copies confirmed."""
+    """Consensus edits for one document, the terms its copies confirmed, and the variants:
+    where copies read otherwise and nothing changed."""
 
     edits: list[Edit] = field(default_factory=list)
     confirmed_terms: list[ConfirmedTerm] = field(default_factory=list)
+    variants: list[Variant] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What the copies' votes and the lexical evidence chose for a window."""
+
+    units: tuple[str, ...]  # the chosen reading, unit by unit
+    rule: str
+    supporters: list[str]  # the copies reading exactly that
+    posterior: float  # its probability among the readings scored (votes, words, lexicon)
+    votes: float  # its vote total less the document's own reading's
+    damage: Mapping[str, float] | None = None  # a replaced block's signs of damage
 
 
 def collate(
@@ -108,9 +125,13 @@ def collate(
     readings: Sequence[Reading],
     reliability: Mapping[str, float],
     resources: Resources,
-    enabled: Mapping[str, bool],
+    config: EngineConfig,
 ) -> Collation:
-    """Decide every disputed window of ``name`` from its ``readings``."""
+    """Decide every disputed window of ``name`` from its ``readings``. Where the copies'
+    votes and the lexical evidence choose another reading than the document's, it becomes an
+    edit if the evidence makes an OCR error of the document's reading likely enough (its
+    calibrated confidence at least the config's proposal threshold), else, where the readings
+    differ in content, a variant."""
     collation = Collation()
     if not readings or not view.units:
         return collation
@@ -122,22 +143,123 @@ def collate(
             continue
         found_in = sorted({reading.witness for reading in elsewhere})
         decision = _decide(name, view, start, end, voters, weights, resources, found_in)
-        if decision is None:
-            continue
-        winner, confidence, rule, supporters = decision
-        if not enabled.get(rule, True):
-            continue
-        evidence = _evidence(name, view, start, end, voters, winner, rule, resources)
-        if rule == "replaced_block" and found_in:
-            evidence["found_in"] = found_in
-        edit = _edit_for_window(view, start, end, winner, rule, confidence, evidence)
-        if edit is None:
-            continue
-        collation.edits.append(edit)
-        term = _confirmed_term(name, view, start, end, winner, supporters, resources)
-        if term is not None:
-            collation.confirmed_terms.append(term)
+        if decision is None or not config.enabled(decision.rule):
+            continue  # the document's reading stands
+        variant = _judge_window(collation, name, view, start, end, voters, decision, resources, config, found_in)
+        if variant is not None:
+            collation.variants.append(variant)
     return collation
+
+
+def _judge_window(collation, name, view, start, end, voters, decision: _Decision, resources, config, found_in) -> Variant | None:
+    """Add the window's edit to ``collation`` if the evidence holds it to be an OCR error;
+    else the variant to report (None when the readings differ only in punctuation)."""
+    own = view.units[start:end]
+    chosen = "".join(decision.units)
+    measured = _window_evidence(view, start, end, own, chosen, voters, decision, resources)
+    confidence = judged(resources, decision.rule, measured, config)
+    reason = _variant_reason(decision.rule, measured, resources)
+    if reason is None and confidence < config.proposal_threshold:
+        reason = "too doubtful to call a misreading"
+    if reason is not None and config.proposal_threshold > 0:
+        return _variant(name, view, start, end, voters, reason, measured | {"confidence": confidence})
+    evidence = _evidence(name, view, start, end, voters, decision.units, decision.rule, resources) | measured
+    if reason is not None:  # every candidate is proposed (what the calibration fit looks at); a variant never applies
+        evidence["variant"] = reason
+        confidence = 0.0
+    if found_in and decision.rule == "replaced_block":
+        evidence["found_in"] = list(found_in)
+    lost = _lost_line_text(own, chosen, _lost_line_sides(view, start, end))
+    if lost is not None:
+        edit = _line_restored(view, start, end, *lost, decision.rule, confidence, evidence)
+    else:
+        edit = _edit_for_window(view, start, end, decision.units, decision.rule, confidence, evidence)
+    if edit is not None:
+        collation.edits.append(edit)
+        if config.applies_automatically(decision.rule, confidence):
+            term = _confirmed_term(name, view, start, end, decision.units, decision.supporters, resources)
+            if term is not None:
+                collation.confirmed_terms.append(term)
+    return None
+
+
+def _window_evidence(view, start, end, own: str, chosen: str, voters, decision: _Decision, resources: Resources) -> dict:
+    """The numbers a window's decision is judged on (`jiaokan.evidence`, and what the copies say)."""
+    left, right = _context(view.units, start - CONTEXT, start), _context(view.units, end, end + CONTEXT)
+    measured = reading_evidence(resources, own, chosen, left, right)
+    lost_line = _lost_line_text(own, chosen, _lost_line_sides(view, start, end)) is not None
+    if lost_line:
+        measured["channel"] = measured["weakest"] = round(resources.channel.line_lost, 3)
+    measured["lost_line"] = float(lost_line)
+    read = ["".join(reading.units[start - reading.start:end - reading.start]) for reading in voters]
+    measured.update(
+        votes=round(decision.votes, 3),
+        posterior=decision.posterior,
+        copies=len(voters),
+        copies_for=sum(text == chosen for text in read),
+        copies_against=sum(text == own for text in read),
+        length=len(chosen) - len(own),
+        marks_only=float(not _content(own) and not _content(chosen) or _content(own) == _content(chosen)),
+        digits=float(figures(own) != figures(chosen)),
+        tie=float(abs(decision.votes) <= TIE_TOLERANCE),
+        spaced=float(_between_spaces(view, start, end)),
+        own_printed=round(math.log1p(_printed_elsewhere(view.units, start, end)), 3),
+        domain_term=float(forms_domain_term(left + chosen + right, len(left), len(left) + len(chosen), resources)
+                          and not forms_domain_term(left + own + right, len(left), len(left) + len(own), resources)),
+    )
+    if decision.damage is not None:
+        measured.update(decision.damage)
+    return measured
+
+
+def _between_spaces(view: TextView, start: int, end: int) -> bool:
+    """Whether the document's reading of ``[start, end)`` stands between spaces inside a line
+    ("小月 5 你去"): what an engine does with a speck or a mark it cannot read."""
+    original = view.original
+    before, after = view.starts[start] - 1, view.ends[end - 1]
+    return 0 <= before and after < len(original) and original[before] in " \u3000\t" and original[after] in " \u3000\t"
+
+
+def _printed_elsewhere(units: str, start: int, end: int) -> int:
+    """How often the document prints its own reading of ``[start, end)`` elsewhere, with a
+    character of context on one side (a name or a word it uses: OCR seldom repeats a misreading)."""
+    own = units[start:end]
+    if not _content(own):
+        return 0
+    left, right = units[max(0, start - 1):start] + own, own + units[end:end + 1]
+    return max(units.count(left) - 1 if len(left) > len(own) else 0, units.count(right) - 1 if len(right) > len(own) else 0)
+
+
+def _variant_reason(rule: str, measured: Mapping[str, float], resources: Resources) -> str | None:
+    """Why a window's difference is not an OCR error whatever the votes, or None: a replaced
+    block with no sign of damage (no repeat, not garbled, no broken edges; a block is
+    damage or an edition's text, never a misreading, so only its damage counts), or a mistake
+    no engine plausibly makes (less likely than the calibration's variant floor)."""
+    calibration = resources.calibration
+    if rule == "replaced_block":
+        if measured["repeat"] or measured["garbled"] >= calibration.garbled_rate or measured["edges"] >= calibration.edge_margin:
+            return None
+        return "a block the copies do not read, with no sign of damage (a repeat, garbled text, broken edges)"
+    if measured["weakest"] < calibration.variant_floor:
+        return "no OCR engine plausibly reads one for the other"
+    return None
+
+
+def _variant(name, view: TextView, start: int, end: int, voters, reason: str, measured) -> Variant | None:
+    """The window as a variant: each document's reading (None when they differ only in punctuation)."""
+    own = view.units[start:end]
+    readings = [(name, own)] + [(reading.witness, "".join(reading.units[start - reading.start:end - reading.start])) for reading in voters]
+    if len({_content(text) for _, text in readings}) < 2:
+        return None
+    span_start, span_end = view.starts[start], view.ends[end - 1]
+    return Variant(span_start, span_end, view.original[span_start:span_end], tuple((document, display(text)) for document, text in readings), reason, dict(measured))
+
+
+def _content(text: str) -> str:
+    """The letters, digits and Han characters of ``text`` (what a variant must differ in)."""
+    return "".join(character for character in text if character.isalnum())
+
+
 
 
 def _disputed_positions(readings: Sequence[Reading]) -> list[int]:
@@ -171,10 +293,10 @@ def _sharing_only_the_window(readings: Sequence[Reading], start: int, end: int) 
     ]
 
 
-def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources, found_in=()):
-    """The winning reading of ``[start, end)`` (as units), its confidence, rule and
-    supporters; None when the document's own reading stands. Readings are compared as
-    text, so copies whose alignment placed the same deletion differently agree."""
+def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources, found_in=()) -> _Decision | None:
+    """The reading of ``[start, end)`` the votes and the lexical evidence choose, or None
+    when it is the document's own. Readings are compared as text, so copies whose alignment
+    placed the same deletion differently agree."""
     own_text = view.units[start:end]
     votes = {name: own_text}
     for reading in voters:
@@ -205,23 +327,97 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
     scored = [text for text in candidates if votes_for[text] >= best_vote - LEXICAL_REACH]  # others cannot reach the top
     if scored == [own_text] or _own_reading_holds(scored, own_text, votes_for, left, right, resources):
         return None
-    words = _word_scores(scored, own_text, left, right, resources)
-    totals = {text: votes_for[text] + words[text] + _lexical_score(text, own_text, left, right, resources) for text in scored}
+    lost = _lost_line_sides(view, start, end)
+    if best_vote <= votes_for[own_text] + TIE_TOLERANCE:
+        # the copies are even (one against one): the OCR channel and the language model decide
+        totals = {text: _noisy_channel_score(text, name, votes, lost, left, right, resources) * LN_10 for text in scored}
+    else:
+        words = _word_scores(scored, own_text, left, right, resources)
+        totals = {text: votes_for[text] + words[text] + _lexical_score(text, own_text, left, right, resources) for text in scored}
     winner = max(sorted(totals), key=lambda text: (totals[text], text == own_text))
-    if winner == own_text:
-        return None
+    if winner == own_text or _same_characters(winner, own_text):
+        return None  # (another form of the same characters is the script rules' business)
     confidence = 1.0 / sum(math.exp(total - totals[winner]) for total in totals.values())
     outvoted = votes_for[winner] > votes_for[own_text] + TIE_TOLERANCE  # copies of about equal reliability split evenly do not outvote
     if outvoted:
         rule = "majority_reading"
     else:
-        if _changed_length(winner, own_text) > LEXICAL_WINDOW:
+        if _changed_length(winner, own_text) > LEXICAL_WINDOW and _lost_line_text(own_text, winner, lost) is None:
             return None
         rule = "lexicon_reading"
     if outvoted and _is_block(winner, own_text):
         return _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in)
     supporters = [voter for voter, text in votes.items() if text == winner]
-    return candidates[winner], round(confidence, 4), rule, supporters
+    return _Decision(candidates[winner], rule, supporters, round(confidence, 4), votes_for[winner] - votes_for[own_text])
+
+
+LN_10 = math.log(10)
+
+
+def _noisy_channel_score(candidate: str, name: str, votes: Mapping[str, str], lost: tuple[bool, bool], left: str, right: str,
+                         resources: Resources) -> float:
+    """log10 of how likely ``candidate`` is the text (the language model, in its context) and
+    each copy's reading a reading of it (the OCR channel, against the copy having read right;
+    the document's own reading may have lost a whole line where its layout has an empty one,
+    ``lost``: `_lost_line_sides`)."""
+    channel = resources.channel
+    before, after = left[-1:], right[:1]  # a character read twice is a repeat only beside its twin
+    explained = sum(
+        channel.line_lost if voter == name and _lost_line_text(reading, candidate, lost) is not None
+        else channel.log_likelihood_ratio(before + reading + after, before + candidate + after)
+        for voter, reading in votes.items()
+    )
+    return explained + resources.language.preference(left, candidate, "", right)
+
+
+#: an empty line: what a line an engine read nothing of leaves in a file of one line per unit
+_EMPTY_LINE = re.compile(r"\n[ \t\u3000]*\n")
+
+
+#: pieces of a block looked for elsewhere in the document: this long, this far apart
+BLOCK_PIECE = 8
+#: the block is printed elsewhere when at least this share of its pieces is
+BLOCK_PIECES_FOUND = 0.5
+
+
+def _printed_elsewhere_in_part(units: str, start: int, end: int) -> bool:
+    """Whether most of the document's block ``[start, end)`` is printed elsewhere in it, as
+    pieces of `BLOCK_PIECE` units (a running title dropped into the text, a sentence pasted in
+    from a later paragraph: each with its own OCR noise, so not necessarily all of it alike)."""
+    block = units[start:end]
+    if len(block) < BLOCK_PIECE:
+        return False
+    pieces = [block[offset:offset + BLOCK_PIECE] for offset in range(0, len(block) - BLOCK_PIECE + 1, BLOCK_PIECE // 2)]
+    found = sum(units.find(piece, 0, start) >= 0 or units.find(piece, end) >= 0 for piece in pieces)
+    return found >= BLOCK_PIECES_FOUND * len(pieces)
+
+
+def _lost_line_sides(view: TextView, start: int, end: int) -> tuple[bool, bool]:
+    """Whether the original has an empty line right before ``[start, end)`` and right after it."""
+    original = view.original
+    before = original[view.ends[start - 1] if start else 0:view.starts[start]]
+    after = original[view.ends[end - 1]:view.starts[end] if end < len(view.units) else len(original)]
+    return bool(_EMPTY_LINE.search(before)), bool(_EMPTY_LINE.search(after))
+
+
+def _lost_line_text(own: str, candidate: str, lost: tuple[bool, bool]) -> tuple[bool, str] | None:
+    """(whether it goes after the window, the text) when ``candidate`` is the document's reading
+    with a whole line more at an end where the document has an empty line: a line it lost."""
+    lost_before, lost_after = lost
+    if len(candidate) <= len(own):
+        return None
+    if lost_after and candidate.startswith(own):
+        return True, candidate[len(own):]
+    if lost_before and candidate.endswith(own):
+        return False, candidate[:len(candidate) - len(own)]
+    return None
+
+
+def _same_characters(first: str, second: str) -> bool:
+    """The same characters, up to their forms (著/着, 妳/你: opencc t2s)."""
+    from jiaokan.normalise import simplified
+
+    return len(first) == len(second) and simplified(first) == simplified(second)
 
 
 def _unit_votes(name: str, own_text: str, voters: Sequence[Reading], start: int, end: int) -> dict[str, tuple[str, ...]]:
@@ -270,40 +466,54 @@ def _own_reading_holds(scored, own_text: str, votes_for: Mapping[str, float], le
             bound += ERROR_TYPE_PRIOR
         if bound > -1e-9:
             return False
-        if bound + DOMAIN_TERM_BONUS > -1e-9 and _forms_domain_term(left + text + right, len(left), len(left) + len(text), resources):
+        if bound + DOMAIN_TERM_BONUS > -1e-9 and forms_domain_term(left + text + right, len(left), len(left) + len(text), resources):
             return False
     return True
 
 
-def _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in):
+def _decide_block(name, view, start, end, votes, weights, totals, candidates, resources, found_in) -> _Decision:
     """A window where this document's own reading is a block the copies do not read (they
     outvote it, or it is another document's text): what they read instead (decided among
-    them, the block having no say in it), how sure it is that the document's own reading is
-    wrong, and whether that may apply unreviewed."""
+    them, the block having no say in it), how unlikely the document's own reading is, and
+    the signs that its block is damage rather than an edition's own text (`_block_damage`)."""
     own_text = votes[name]
     copies = {voter: text for voter, text in votes.items() if voter != name}
     left = _context(view.units, start - CONTEXT, start)
     right = _context(view.units, end, end + CONTEXT)
     replacement = _merged_reading(copies, weights, left, right, resources)
     supporters = [voter for voter, text in copies.items() if _reads_nearly(text, replacement)]
-    confidence = _probability_wrong(own_text, totals)
-    if not _block_settled(view.units, start, end, replacement, supporters, copies, found_in):
-        confidence = min(confidence, BLOCK_CONFIDENCE_CAP)  # it may be an edition's own text: review it
     units = candidates[replacement] if replacement in candidates else _as_units(replacement, candidates)
-    return units, round(confidence, 4), "replaced_block", supporters
+    damage = _block_damage(view.units, start, end, replacement, found_in, resources)
+    votes_gained = _vote_total(replacement, votes, weights) - _vote_total(own_text, votes, weights)
+    return _Decision(units, "replaced_block", supporters, round(_probability_wrong(own_text, totals), 4), votes_gained, damage)
 
 
-def _block_settled(units: str, start: int, end: int, replacement: str, supporters, copies, found_in) -> bool:
-    """Whether a replaced block may apply unreviewed: it only drops a repeat of the text beside
-    it; or two copies or more read the replacement (and a paragraph only this document has is
-    also found in another document, as that document's text rather than a copy of this
-    passage); or the block is found in another document and every copy reads the replacement."""
-    if _is_repeat_removal(units, start, end, replacement):
-        return True
-    if found_in and supporters and len(supporters) == len(copies):
-        return True
-    paragraph_only_here = not replacement and end - start >= FOREIGN_BLOCK_LENGTH
-    return len(supporters) >= 2 and (not paragraph_only_here or bool(found_in))
+#: characters of a block's edges whose reading the language model compares
+EDGE = 3
+
+
+def _block_damage(units: str, start: int, end: int, replacement: str, found_in, resources: Resources) -> dict[str, float]:
+    """Signs that the document's block is damage: it repeats text of this document, beside it
+    or further on (``repeat``: a sentence printed twice, a running title, a sentence pasted in
+    from a later paragraph); it reads worse than the replacement per character (``garbled``:
+    the language model's log10 per symbol); it breaks the sentence at its edges (``edges``:
+    how much better the replacement joins its neighbours, log10). That another document prints
+    it (``found_elsewhere``) is recorded, but is no damage by itself: reports quote each other."""
+    own = units[start:end]
+    left, right = _context(units, start - CONTEXT, start), _context(units, end, end + CONTEXT)
+    language = resources.language
+    per_symbol = (
+        language.log_probability(to_symbols(left + replacement + right), len(to_symbols(left))) / max(len(replacement) + len(right), 1)
+        - language.log_probability(to_symbols(left + own + right), len(to_symbols(left))) / max(len(own) + len(right), 1)
+    )
+    edges = (language.preference(left, replacement[:EDGE], own[:EDGE], "") + language.preference("", replacement[-EDGE:], own[-EDGE:], right)
+             if replacement else language.preference(left, "", own[:EDGE], right[:EDGE]))
+    return {
+        "repeat": float(_is_repeat_removal(units, start, end, replacement) or _printed_elsewhere_in_part(units, start, end)),
+        "found_elsewhere": float(bool(found_in)),
+        "garbled": round(per_symbol, 3),
+        "edges": round(edges, 3),
+    }
 
 
 def _probability_wrong(own_text: str, totals: Mapping[str, float]) -> float:
@@ -517,7 +727,7 @@ def _lexical_score(candidate: str, own: str, left: str, right: str, resources: R
     OCR error-type prior (the word model is `_word_scores`)."""
     text = left + candidate + right
     reference = left + own + right
-    score = DOMAIN_TERM_BONUS if _forms_domain_term(text, len(left), len(text) - len(right), resources) else 0.0
+    score = DOMAIN_TERM_BONUS if forms_domain_term(text, len(left), len(text) - len(right), resources) else 0.0
     score += _punctuation_prior(candidate, own) + _english_score(text, reference, len(left), resources)
     if not _comparable_by_words(candidate, own):
         score += _error_type_prior(text, reference)
@@ -583,7 +793,7 @@ def _comparable_by_words(first: str, second: str) -> bool:
     return all(a == b or (HAN_PATTERN.match(a) and HAN_PATTERN.match(b)) for a, b in zip(first, second))
 
 
-def _forms_domain_term(text: str, start: int, end: int, resources: Resources) -> bool:
+def forms_domain_term(text: str, start: int, end: int, resources: Resources) -> bool:
     """A domain term in ``text`` overlapping ``[start, end)`` (an empty range: spanning that point)."""
     inside = text[start:end] if end > start else text[max(start - 1, 0):start + 1]
     if resources.lexicon.characters.isdisjoint(inside):
@@ -616,6 +826,16 @@ def _repeats_beside(units: str, start: int, end: int) -> bool:
             if len(unit) == period and fuzz.ratio(removed, (unit * (len(removed) // period + 1))[:len(removed)]) >= REPEAT_SIMILARITY:
                 return True
     return False
+
+
+def _line_restored(view: TextView, start: int, end: int, after: bool, text: str, rule, confidence, evidence) -> Edit:
+    """The text of a line the document lost, written into its empty line (so the file keeps its lines)."""
+    original = view.original
+    gap_start = view.ends[end - 1] if after else (view.ends[start - 1] if start else 0)
+    gap_end = (view.starts[end] if end < len(view.units) else len(original)) if after else view.starts[start]
+    empty = _EMPTY_LINE.search(original, gap_start, gap_end)
+    point = empty.start() + 1
+    return Edit(point, point, "", display(text), rule, CONSENSUS, confidence, evidence)
 
 
 def _edit_for_window(view: TextView, start: int, end: int, winner, rule, confidence, evidence) -> Edit | None:

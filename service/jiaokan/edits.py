@@ -3,7 +3,8 @@
 An edit replaces ``original[start:end]`` with ``replacement`` and says why (``rule``,
 ``kind``, ``confidence``, ``evidence``). Edits of one result never overlap, so any
 subset of them can be applied and the text derived again: `apply_edits` is the one
-place that does it.
+place that does it. Where copies differ and nothing is changed (an edition's own
+reading), the result records a `Variant` instead.
 """
 from __future__ import annotations
 
@@ -57,6 +58,44 @@ class Edit:
             rule=str(data["rule"]),
             kind=str(data["kind"]),
             confidence=float(data["confidence"]),
+            evidence=dict(data.get("evidence") or {}),
+        )
+
+
+@dataclass(frozen=True, order=True)
+class Variant:
+    """Where other copies read ``[start, end)`` of the input otherwise and jiaokan changed
+    nothing: an edition's own reading, or a difference too doubtful to call an OCR error.
+    Never applied; reported as a critical apparatus reports readings (``readings``: each
+    document's reading, this one's first), with ``reason`` and the ``evidence`` weighed."""
+
+    start: int
+    end: int
+    original: str
+    readings: tuple[tuple[str, str], ...] = field(compare=False)
+    reason: str = field(compare=False)
+    evidence: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the wire and file format of a variant)."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "original": self.original,
+            "readings": [{"document": document, "reading": reading} for document, reading in self.readings],
+            "reason": self.reason,
+            "evidence": dict(self.evidence),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Variant":
+        """The inverse of `to_dict`."""
+        return cls(
+            start=int(data["start"]),
+            end=int(data["end"]),
+            original=str(data["original"]),
+            readings=tuple((str(item["document"]), str(item["reading"])) for item in data.get("readings") or ()),
+            reason=str(data.get("reason", "")),
             evidence=dict(data.get("evidence") or {}),
         )
 

@@ -218,12 +218,29 @@ def join_broken_paragraphs(text: str) -> list[Edit]:
     within a few characters. Headlines and bylines (no sentence punctuation) never join.
     The decision looks only at text up to the last finished sentence and ignores layout,
     so joining never changes what the next break looks like (the rule is idempotent).
+    In a file of lines of their own (most breaks single: subtitles, signs) a line joins the
+    next only where the layout shows a column's wrap (`_column_wrapped`), and an empty line is
+    a line nothing was read on, never joined over.
     """
+    lines_are_units = _lines_are_units(text)
     return [
         _edit(text, match.start(), match.end(), "", "join_broken_paragraphs", 0.92, joined=text[match.start() - 1] + text[match.end()])
         for match in _PARAGRAPH_BREAK.finditer(text)
-        if 0 < match.start() and match.end() < len(text) and _is_broken(text, match.start(), match.end())
+        if 0 < match.start() and match.end() < len(text) and not (lines_are_units and text.count("\n", match.start(), match.end()) > 1)
+        and _is_broken(text, match.start(), match.end())
     ]
+
+
+def _lines_are_units(text: str) -> bool:
+    """Whether most line breaks of ``text`` are single (a line per unit: subtitles, signs,
+    verse), so that an empty line is a line with nothing read on it, not the end of a
+    paragraph (a text of paragraphs parted by empty lines has an empty line for every two breaks;
+    a quarter leaves room for a column's wraps)."""
+    breaks = text.count("\n")
+    return breaks > 0 and 4 * len(_EMPTY_LINES.findall(text)) < breaks
+
+
+_EMPTY_LINES = re.compile(r"\n[ \t\u3000]*(?=\n)")
 
 
 _FINISHED_LINE = re.compile("[" + re.escape(TERMINAL_PUNCTUATION) + r".!?:;)\]][ \t\u3000]*\n")
@@ -238,6 +255,8 @@ def _is_broken(text: str, start: int, end: int) -> bool:
     before, after = text[start - 1].translate(COMPARISON_FOLD), _folded_neighbour(text, end, 1)
     if before in TERMINAL_PUNCTUATION or before in "\"'*#])":
         return False
+    if text.count("\n", start, end) == 1 and not _column_wrapped(text, start, end):
+        return False  # a line of its own (a subtitle, a sign, a verse): lines are units
     window_start = max(0, start - _LOOKBACK)
     boundaries = [match.end() for match in _FINISHED_LINE.finditer(text, window_start, start)]
     unfinished = _LAYOUT.sub("", text[boundaries[-1] if boundaries else window_start:start])
@@ -251,6 +270,30 @@ def _is_broken(text: str, start: int, end: int) -> bool:
     sentence_end = _SENTENCE_END.search(rest)
     finishes_soon = sentence_end is not None and sentence_end.start() < _FRAGMENT_LENGTH
     return finishes_soon or _forms_word(_tail(unfinished), _head(rest))
+
+
+#: lines either side a column's width is measured on
+_COLUMN_NEIGHBOURS = 4
+#: a column line is at least this long, and at most this much shorter than the block's widest
+_COLUMN_MINIMUM = 12
+_COLUMN_SLACK = 1
+
+
+def _column_wrapped(text: str, start: int, end: int) -> bool:
+    """Whether a single line break at ``[start, end)`` is a column's wrap: the line before it
+    ends in spaces (a column's padding), or it is as wide as the widest of its neighbouring
+    lines and so are two thirds of them (the block's lines fill a column). A file of short
+    lines of their own (subtitles, signs) has neither: its lines stay."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:end].split("\n", 1)[0] != text[line_start:start].rstrip(" \t\u3000"):
+        return True  # spaces before the break
+    before = text[max(0, line_start - 1) - 400:max(0, line_start - 1)].split("\n")[-_COLUMN_NEIGHBOURS:] if line_start else []
+    after = text[end:end + 400].split("\n")[:_COLUMN_NEIGHBOURS + 1]
+    width = len(text[line_start:start])
+    neighbours = [len(line.strip()) for line in before + after if line.strip()]
+    widest = max(neighbours + [width])
+    full = sum(length >= widest - _COLUMN_SLACK for length in neighbours)
+    return width >= _COLUMN_MINIMUM and width >= widest - _COLUMN_SLACK and full >= 1 and 3 * full >= 2 * len(neighbours)
 
 
 def _reads_as_prose(unfinished: str) -> bool:

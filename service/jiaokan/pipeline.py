@@ -269,7 +269,7 @@ def _collate_job(corpus: _Corpus, job) -> tuple[Collation, bytes]:
     name, spans, reliability = job
     view = corpus.views[name]
     readings = collect_readings(view, corpus.units, spans)
-    collation = collate(name, view, readings, reliability, corpus.resources, corpus.config.rules)
+    collation = collate(name, view, readings, reliability, corpus.resources, corpus.config)
     return collation, settled_units(len(view), readings)
 
 
@@ -285,7 +285,7 @@ def _finish_batches(names: list[str], workers: int) -> list[list[str]]:
 
 
 def _finish_batch(corpus: _Corpus, names: list[str]) -> list:
-    """Each document's edits and which apply (the caller has the text), or what the run's
+    """Each document's edits, which apply and its variants (the caller has the text), or what the run's
     ``prepare`` makes of its `Correction`; the batch's pages are scanned together for what
     two single-copy rules look for (`jiaokan.repair.scan_pages`)."""
     collated = [corpus.collations.get(name, (Collation(), None)) for name in names]
@@ -296,7 +296,7 @@ def _finish_batch(corpus: _Corpus, names: list[str]) -> list:
             name, corpus.documents[name], collation, corpus.confirmed, corpus.resources, corpus.config,
             corpus.views[name], settled, corpus.normalisation[name], found,
         )
-        finished.append(corpus.prepare(correction) if corpus.prepare is not None else (correction.edits, correction.applied))
+        finished.append(corpus.prepare(correction) if corpus.prepare is not None else (correction.edits, correction.applied, correction.variants))
     return finished
 
 
@@ -381,4 +381,4 @@ def finish_document(
     edits += repair(name, text, resources, config, confirmed, view, settled, scans)
     edits += normalise(text, config) if normalisation is None else normalisation
     kept = resolve_overlaps(edits, _precedence)
-    return Correction.from_edits(name, text, kept, config)
+    return Correction.from_edits(name, text, kept, config, collation.variants)

@@ -19,45 +19,31 @@ import numpy as np
 
 from jiaokan.cache import cached_table
 from jiaokan.config import EngineConfig
-from jiaokan.consensus import ConfirmedTerm
+from jiaokan.consensus import ConfirmedTerm, forms_domain_term
 from jiaokan.edits import REPAIR, Edit, common_ends, resolve_overlaps
+from jiaokan.evidence import LOG10_E, judged, reading_evidence
 from jiaokan.matching import IntegerTable, StringIndex, pair_codes, pair_integer, pair_text, text_codes, text_pairs
 from jiaokan.resources import Resources
-from jiaokan.script import HAN, HAN_PATTERN, han_code_mask
+from jiaokan.script import HAN, HAN_PATTERN, NUMERALS, figures, han_code_mask
 from jiaokan.textview import TextView, build_view
 
-#: look-alikes less similar than this are not considered
+#: look-alikes less similar than this are not variants of a domain term
 MINIMUM_SIMILARITY = 0.5
 #: frequent words whose look-alike variants are searched for (two-character words need more)
 WORD_FREQUENCY_FLOOR = {1: 100_000, 2: 1000, 3: 50, 4: 50}
 #: a character misread for one of the most frequent characters (的 read as 酌) must itself be this rare
 RARE_MISREADING_FREQUENCY = 1000
 #: look-alikes for word variants must be at least this similar: the table's lower edge and
-#: pycorrector's same_stroke pairs (0.6); the doubtful ones the gain and the confidence filter
+#: pycorrector's same_stroke pairs (0.6); confusions the real OCR pairs show count too
+#: (`jiaokan.channel.Channel.misreadings`), and the evidence judges each
 LOOKALIKE_SIMILARITY = 0.6
-#: a rare character where a frequent word wants a common one is more likely a misreading
-#: (卡点, 唐凤宇: common characters in words the dictionary lacks are not)
-RARE_CHARACTER_FREQUENCY = 1000
-RARE_CHARACTER_BONUS = 0.05
-#: and a character that is a frequent word by itself (值, 会, 或, 上) less likely: this much
-#: less confidence per tenfold frequency above `RARE_CHARACTER_FREQUENCY`
-FREQUENT_CHARACTER_PENALTY = 0.04
-#: glyphs this alike differ by a stroke or a dot (人/入 0.931, 己/已 0.959, 土/士 0.977)
-NEAR_IDENTICAL_SIMILARITY = 0.9
-#: a fix towards a word the document itself prints elsewhere is likelier right
-DOCUMENT_CONFIDENCE_BONUS = 0.05
-#: look-alike fixes less confident than this are not even proposed: on noisy pages more of
-#: them were wrong than right, and on clean text every one is a false alarm
-LOOKALIKE_MINIMUM_CONFIDENCE = 0.85
-#: a look-alike fix must raise the local segmentation log-probability by this much
-LOOKALIKE_MARGIN = 4.0
 #: characters of context either side for local word scoring
 CONTEXT = 4
 #: measure words after 一 that double ("一批批", "一个个")
 _REPEATABLE_AFTER_ONE = re.compile(r"一(.)\1")
 #: a Han character followed by itself (overlapping: 卡卡卡 gives two)
 _DOUBLED = re.compile(f"({HAN})(?=\\1)")
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]+[”’」』]?")
+_SENTENCE_END = re.compile(r"[。！？!?]+[”’」』]?")
 
 
 def repair(
@@ -82,15 +68,15 @@ def repair(
     view = view if view is not None else build_view(text)
     scans = scans if scans is not None else scan_pages([(view.units, settled)], resources, config)[0]
     if config.enabled("drop_repeated_sentence"):
-        edits += [edit for edit in drop_repeated_sentence(text) if not _all_settled(view, settled, edit.start, edit.end)]
+        edits += [edit for edit in drop_repeated_sentence(text, resources, config.proposal_threshold) if not _all_settled(view, settled, edit.start, edit.end)]
     if config.enabled("remove_doubled_character"):
-        edits += remove_doubled_character(view, resources, settled)
+        edits += remove_doubled_character(view, resources, settled, config.proposal_threshold)
     if config.enabled("fix_swapped_characters"):
-        edits += fix_swapped_characters(view, resources, settled, scans.swaps)
+        edits += fix_swapped_characters(view, resources, settled, scans.swaps, config)
     if config.enabled("match_domain_term"):
-        edits += match_domain_term(view, resources, confirmed, scans.lexicon_variants)
+        edits += match_domain_term(view, resources, confirmed, scans.lexicon_variants, config)
     if config.enabled("fix_lookalike"):
-        edits += fix_lookalike(view, resources, settled, scans.word_variants)
+        edits += fix_lookalike(view, resources, settled, scans.word_variants, config.proposal_threshold)
     return edits
 
 
@@ -114,19 +100,39 @@ def _edit(text: str, start: int, end: int, replacement: str, rule: str, confiden
 
 # ---------------------------------------------------------------- repeated sentences
 
-def drop_repeated_sentence(text: str) -> list[Edit]:
-    """A sentence printed again right after itself (OCR of a repeated block) is dropped."""
+def drop_repeated_sentence(text: str, resources: Resources, threshold: float = 0.5) -> list[Edit]:
+    """A sentence printed again right after itself (OCR of a repeated block) is dropped, as the
+    calibrated model judges its evidence (how long the sentence is, whether a line break
+    parts the two); readings below ``threshold`` are not proposed."""
     edits = []
     previous = None
-    for match in _SENTENCE.finditer(text):
-        sentence = match.group().strip()
-        if previous is not None and sentence == previous[0] and len(HAN_PATTERN.findall(sentence)) >= 8 and text[previous[1]:match.start()].strip() == "":
-            edits.append(_edit(text, previous[1], match.end(), "", "drop_repeated_sentence", 0.96, repeated=sentence))
-        else:
-            previous = (sentence, match.end())
-            continue
-        previous = (sentence, match.end())
+    for start, end in _sentences(text):
+        sentence = text[start:end].strip()
+        between = text[previous[1]:start] if previous is not None else ""
+        if previous is not None and sentence == previous[0] and not between.strip():
+            length = len(HAN_PATTERN.findall(sentence))
+            if length >= 8:
+                evidence = {"length": float(length), "separated": float("\n" in between)}
+                confidence = judged(resources, "drop_repeated_sentence", evidence)
+                if confidence >= threshold:
+                    edits.append(_edit(text, previous[1], end, "", "drop_repeated_sentence", confidence, repeated=sentence, **evidence))
+        previous = (sentence, end)
     return edits
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: a run of characters, no line break among them, up to and
+    with its closing marks (。！？ and a closing quote). Found in one pass over the marks (a
+    pattern that looks ahead for the marks from every position takes time quadratic in a text
+    without them)."""
+    spans = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        body_start = max(start, text.rfind("\n", start, match.start()) + 1)
+        if match.start() > body_start:
+            spans.append((body_start, match.end()))
+        start = match.end()
+    return spans
 
 
 def _all_settled(view: TextView, settled: bytes | None, start: int, end: int) -> bool:
@@ -141,8 +147,6 @@ def _all_settled(view: TextView, settled: bytes | None, start: int, end: int) ->
 
 # ---------------------------------------------------------------- doubled characters
 
-#: Chinese numerals repeat in numbers (一零零, 二二): never a doubling to remove
-NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两")
 #: removing a spurious copy must raise the stretch's log-probability by this much (a copy
 #: standing alone costs at least the log-probability of 的, about 4.6)
 DOUBLING_MARGIN = 4.0
@@ -153,29 +157,42 @@ BRIDGING_MARGIN = 6.0
 DOUBLING_CONFIDENCE = 0.9
 
 
-def remove_doubled_character(view: TextView, resources: Resources, settled: bytes | None = None) -> list[Edit]:
+def remove_doubled_character(view: TextView, resources: Resources, settled: bytes | None = None, threshold: float = 0.5) -> list[Edit]:
     """程序序, 坐坐标, 的的 -> 程序, 坐标, 的: one copy of a doubled character stands alone in
-    the best segmentation of its stretch, and the stretch reads much better without it.
-    Never 缓缓, 实实在在 (one word holds both copies), 部|部长 (each copy in a word of its
-    own), 一批批 or 一零零."""
+    the best segmentation of its stretch, and the stretch reads much better without it; the
+    evidence (`jiaokan.evidence`: the channel's odds of a doubling, the language and word
+    models; whether the pair is itself a word, whether it is part of a longer run: 悦悦,
+    呐呐呐) is judged by the calibrated model, and readings below ``threshold`` are not
+    proposed. Never 缓缓, 实实在在 (one word holds both copies), 部|部长 (each copy in a word
+    of its own), 一批批 or 一零零."""
     units = view.units
-    edits = []
+    candidates = []
     for match in _DOUBLED.finditer(units):
         index = match.start() + 1
         if settled and (settled[index - 1] or settled[index]):
             continue  # copies that read either copy alike decide (and the consensus removes a spurious one)
         if units[index] in NUMERALS or _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
             continue
-        evidence = _doubling_evidence(units, index, resources)
-        if evidence is None:
+        found = _doubling_evidence(units, index, resources)
+        if found is not None:
+            candidates.append((index, found[1]))
+    edits = []
+    for index, context in candidates:
+        left, right = units[max(0, index - 1 - CONTEXT):index - 1], units[index + 1:index + 1 + CONTEXT]
+        evidence = reading_evidence(resources, units[index - 1:index + 1], units[index], left, right)
+        evidence["pair_word"] = float(resources.is_known_word(units[index - 1:index + 1]))
+        evidence["own_printed"] = round(math.log1p(units.count(units[index - 1:index + 1]) - 1), 3)
+        evidence["run"] = float(units[index - 2:index - 1] == units[index] or units[index + 1:index + 2] == units[index])
+        # a page with other doublings no word explains is a page whose engine doubles characters
+        evidence["others"] = round(math.log1p(len(candidates) - 1), 3)
+        confidence = judged(resources, "remove_doubled_character", evidence)
+        if confidence < threshold:
             continue
-        gain, context = evidence
-        confidence = min(0.97, DOUBLING_CONFIDENCE + (gain - DOUBLING_MARGIN) / 100)
         # the edit spans both copies, so that it conflicts with a consensus edit on either:
         # the copies deleting one and this rule the other would leave none
         start, end = view.starts[index - 1], view.ends[index]
         kept = view.original[start:view.starts[index]]
-        edits.append(_edit(view.original, start, end, kept, "remove_doubled_character", confidence, context=context, gain=round(gain, 2)))
+        edits.append(_edit(view.original, start, end, kept, "remove_doubled_character", confidence, context=context, **evidence))
     return edits
 
 
@@ -255,12 +272,13 @@ SWAP_MARGIN = 6.0
 LONE_SWAP_MARGIN = 8.0
 
 
-def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None, swaps: SwapCandidates) -> list[Edit]:
+def fix_swapped_characters(view: TextView, resources: Resources, settled: bytes | None, swaps: SwapCandidates, config: EngineConfig) -> list[Edit]:
     """档文 -> 文档, 选数择据 -> 选择数据: two neighbours read in the wrong order (see
     `_swaps_into_frequent_words` and `_swaps_of_lone_characters`); where two candidates
     overlap, the one that reads better wins. ``swaps``: the text's candidates (`scan_pages`)."""
-    edits = _swaps_into_frequent_words(view, resources, settled, swaps.misread) + _swaps_of_lone_characters(view, resources, settled, swaps.forming_pairs)
-    return resolve_overlaps(edits, lambda edit: -edit.evidence["gain"])
+    edits = (_swaps_into_frequent_words(view, resources, settled, swaps.misread, config)
+             + _swaps_of_lone_characters(view, resources, settled, swaps.forming_pairs, config))
+    return resolve_overlaps(edits, lambda edit: -edit.confidence)
 
 
 @dataclass(frozen=True)
@@ -272,7 +290,7 @@ class SwapCandidates:
     forming_pairs: list[tuple[int, int, int]]
 
 
-def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: bytes | None, misread: list[int]) -> list[Edit]:
+def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: bytes | None, misread: list[int], config: EngineConfig) -> list[Edit]:
     """Two neighbours that form no word, where the pair in the other order is a frequent
     word and neither character belongs to a word with its outer neighbour (``misread``:
     where the text holds such a pair, `_misread_swaps`)."""
@@ -293,13 +311,17 @@ def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: by
             gain = words.segmentation_score(left + swapped + right) - words.segmentation_score(left + pair + right)
             start, end = view.starts[index], view.ends[index + 1]
             if gain >= SWAP_MARGIN and end - start == 2:  # nothing between them in the original
-                confidence = min(0.95, 0.85 + gain / 100)
-                edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, gain=round(gain, 2)))
-                next_free = index + 2
+                evidence = _swap_evidence(units, index, resources) | {"gain": round(gain * LOG10_E, 3), "lone": 0.0}
+                confidence = judged(resources, "fix_swapped_characters", evidence, config)
+                if confidence >= config.proposal_threshold:
+                    edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, **evidence))
+                    next_free = index + 2
     return edits
 
 
-def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: bytes | None, forming_pairs: list[tuple[int, int, int]]) -> list[Edit]:
+def _swaps_of_lone_characters(
+    view: TextView, resources: Resources, settled: bytes | None, forming_pairs: list[tuple[int, int, int]], config: EngineConfig,
+) -> list[Edit]:
     """Two neighbours, one of them a word by itself in the best segmentation of the Han
     stretch around them, that both land inside words once swapped, where the stretch then reads much
     better (`LONE_SWAP_MARGIN`). Of overlapping candidates the best is kept (创一建个:
@@ -319,11 +341,25 @@ def _swaps_of_lone_characters(view: TextView, resources: Resources, settled: byt
             continue
         if _read_again_nearby(units, index, units[index:index + 2]):
             continue  # 普惠 three times on a page: a word the dictionary lacks, not a misreading
-        taken.update((index, index + 1))
         swapped = units[index + 1] + units[index]
-        confidence = min(0.95, 0.9 + (gain - LONE_SWAP_MARGIN) / 100)
-        edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, swapped=swapped, gain=round(gain, 2)))
+        evidence = _swap_evidence(units, index, resources) | {"gain": round(gain * LOG10_E, 3), "lone": 1.0}
+        confidence = judged(resources, "fix_swapped_characters", evidence, config)
+        if confidence < config.proposal_threshold:
+            continue
+        taken.update((index, index + 1))
+        edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, swapped=swapped, **evidence))
     return edits
+
+
+def _swap_evidence(units: str, index: int, resources: Resources) -> dict:
+    """The evidence for reading ``units[index:index + 2]`` in the other order (`jiaokan.evidence`;
+    ``domain_term``: the swap forms a domain term the text as read does not)."""
+    pair, swapped = units[index:index + 2], units[index + 1] + units[index]
+    left, right = units[max(0, index - CONTEXT):index], units[index + 2:index + 2 + CONTEXT]
+    evidence = reading_evidence(resources, pair, swapped, left, right)
+    forms = forms_domain_term(left + swapped + right, len(left), len(left) + 2, resources)
+    evidence["domain_term"] = float(forms and not forms_domain_term(left + pair + right, len(left), len(left) + 2, resources))
+    return evidence
 
 
 def _read_again_nearby(units: str, start: int, found: str) -> bool:
@@ -501,10 +537,14 @@ class _Target:
 
 def match_domain_term(
     view: TextView, resources: Resources, confirmed: Mapping[str, ConfirmedTerm], lexicon_variants: list[tuple[int, str, _Target]],
+    config: EngineConfig,
 ) -> list[Edit]:
     """A string one look-alike away from a domain term, or a variant that several copies
-    elsewhere in the corpus corrected, becomes the term. ``lexicon_variants``: the terms'
-    variants in the text (`scan_pages`)."""
+    elsewhere in the corpus corrected, becomes the term, as the evidence judges it (the
+    term is a word the word model knows well; ``confirmed``, ``dropped`` say how it was
+    found; the user's lexicon decides, `jiaokan.evidence.judged`); readings below the
+    config's proposal threshold are not proposed. ``lexicon_variants``: the terms' variants
+    in the text (`scan_pages`)."""
     matches = [(start + len(variant) - 1, variant, target) for start, variant, target in lexicon_variants]
     for variant, term in sorted(confirmed.items()):
         target = _Target(term.term, f"confirmed by {term.copies} copies in {term.document}", "confirmed", 1.0)
@@ -517,9 +557,10 @@ def match_domain_term(
         start_index = end_index - len(variant) + 1
         if _word_crosses_edge(view.units, start_index, end_index + 1, resources) or _term_nearby(view.units, start_index, end_index + 1, target.term):
             continue
-        confidence = {"confirmed": 0.95, "lookalike": 0.6 + 0.35 * target.similarity, "dropped": 0.8}[target.kind]
-        edits.append(_term_edit(view, start_index, end_index + 1, target, confidence))
-    return [edit for edit in resolve_overlaps([edit for edit in edits if edit is not None], lambda edit: -edit.confidence)]
+        edit = _term_edit(view, start_index, end_index + 1, target, resources, config)
+        if edit is not None and edit.confidence >= config.proposal_threshold:
+            edits.append(edit)
+    return resolve_overlaps(edits, lambda edit: -edit.confidence)
 
 
 @lru_cache(maxsize=4)
@@ -560,9 +601,14 @@ def _term_nearby(units: str, start: int, end: int, term: str) -> bool:
     return term in units[max(0, start - len(term)):end + len(term)]
 
 
-def _term_edit(view: TextView, start: int, end: int, target: _Target, confidence: float) -> Edit | None:
+def _term_edit(view: TextView, start: int, end: int, target: _Target, resources: Resources, config: EngineConfig) -> Edit | None:
     found = view.units[start:end]
     term = target.term
+    units = view.units
+    evidence = reading_evidence(resources, found, term, units[max(0, start - CONTEXT):start], units[end:end + CONTEXT])
+    evidence.update(domain_term=1.0, confirmed=float(target.kind == "confirmed"), dropped=float(target.kind == "dropped"),
+                    digits=float(figures(found) != figures(term)))
+    confidence = judged(resources, "match_domain_term", evidence, config)
     # the smallest differing stretch, kept inside the view units so layout between them stays
     prefix, suffix = common_ends(found, term)
     first, last = start + prefix, end - suffix
@@ -571,47 +617,81 @@ def _term_edit(view: TextView, start: int, end: int, target: _Target, confidence
         span_start, span_end = view.starts[first], view.ends[last - 1]
     else:
         span_start = span_end = view.ends[first - 1]
-    return _edit(view.original, span_start, span_end, replacement, "match_domain_term", confidence, term=term, found=found, source=target.source, match=target.kind)
+    return _edit(view.original, span_start, span_end, replacement, "match_domain_term", confidence, term=term, found=found, source=target.source,
+                 match=target.kind, **evidence)
 
 
 # ---------------------------------------------------------------- look-alike characters
 
 def fix_lookalike(
-    view: TextView, resources: Resources, settled: bytes | None, word_variants: list[tuple[int, str, str]],
+    view: TextView, resources: Resources, settled: bytes | None, word_variants: list[tuple[int, str, str]], threshold: float,
 ) -> list[Edit]:
-    """A character that forms no word, one look-alike away from forming a frequent word with
-    a neighbour, where the whole stretch then reads much better (人住 -> 入住). ``word_variants``:
-    the text's misread words (`scan_pages`: frequent ones, from `_word_variant_index`, and
-    those the document prints itself, `_document_word_variants`)."""
+    """A character that forms no word, which an engine may have misread for one that forms a
+    word with a neighbour (人住 -> 入住): each such reading is judged on its evidence
+    (`jiaokan.evidence`: the OCR channel, the language and word models) and what the place
+    says (`_place_evidence`); the calibrated confidence decides, and readings below
+    ``threshold`` are not proposed. Of several readings of one character the most confident
+    stays. ``word_variants``: the text's candidate misread words (`scan_pages`). Another form
+    of the same character (著/着) is the business of the script rules, not a misreading."""
     units = view.units
-    edits = []
-    matches = set(word_variants)
-    for start, found, word in sorted(matches, key=lambda match: (len(match[1]), match[0], match[2])):
+    candidates = []
+    for start, found, word in sorted(set(word_variants), key=lambda match: (match[0], match[2])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])
         index = start + position
-        if settled and settled[index]:
+        if (settled and settled[index]) or _word_crosses_edge(units, index, index + 1, resources):
+            continue  # copies confirm it, or the character already belongs to a word
+        if _same_character(found[position], word[position]) or not _word_model_prefers(units, index, word[position], resources):
             continue
-        similarity = resources.lookalikes.similarity(found[position], word[position])
-        gain = _lookalike_gain(units, index, word[position], resources)
-        if gain == -math.inf:
+        candidates.append((index, start, found, word))
+    places = sorted({index for index, *_ in candidates})
+    best: dict[int, Edit] = {}
+    for index, start, found, word in candidates:
+        fix = word[index - start]
+        evidence = reading_evidence(resources, units[index], fix, units[max(0, index - CONTEXT):index], units[index + 1:index + 1 + CONTEXT])
+        evidence.update(_place_evidence(units, start, found, word, index, places, resources))
+        confidence = judged(resources, "fix_lookalike", evidence)
+        if confidence < threshold or (index in best and best[index].confidence >= confidence):
             continue
-        document_bonus = _document_word_bonus(units, start, word, resources)
-        gain += document_bonus
-        if gain < LOOKALIKE_MARGIN:
-            continue
-        confidence = min(0.95, 0.45 + similarity * 0.3 + gain / 40 + _misreading_prior(found[position], similarity, resources)
-                         + (DOCUMENT_CONFIDENCE_BONUS if document_bonus else 0.0))
-        if confidence < LOOKALIKE_MINIMUM_CONFIDENCE:
-            continue
-        evidence = {"word": word, "lookalike_similarity": similarity, "gain": round(gain, 2)}
-        if document_bonus:
-            evidence["document_bonus"] = round(document_bonus, 2)
-        name = _person_name_around(units, index)
-        if name is not None:  # 主任唐凤宇说: a given name's character, not a misread word (宇说 -> 学说)
-            confidence = min(confidence, NAME_CONFIDENCE)
-            evidence["person_name"] = name
-        edits.append(_edit(view.original, view.starts[index], view.ends[index], word[position], "fix_lookalike", confidence, **evidence))
-    return edits
+        best[index] = _edit(view.original, view.starts[index], view.ends[index], fix, "fix_lookalike", confidence, word=word, **evidence)
+    return [best[index] for index in sorted(best)]
+
+
+def _same_character(first: str, second: str) -> bool:
+    """Two forms of one character (traditional and simplified, variants)."""
+    from jiaokan.normalise import simplified
+
+    return simplified(first) == simplified(second)
+
+
+def _word_model_prefers(units: str, index: int, fix: str, resources: Resources) -> bool:
+    """Whether the word model reads the stretch around ``index`` better with ``fix`` there
+    (most candidates fail this cheap test and are judged no further)."""
+    left, right = units[max(0, index - CONTEXT):index], units[index + 1:index + 1 + CONTEXT]
+    words = resources.words
+    return words.segmentation_score(left + fix + right) > words.segmentation_score(left + units[index] + right)
+
+
+#: how far (units) other doubtful places are counted: a page with several is a noisy page
+NEARBY = 100
+
+
+def _place_evidence(units: str, start: int, found: str, word: str, index: int, places: Sequence[int], resources: Resources) -> dict:
+    """What the place says of a misread word: the document prints the word elsewhere
+    (``printed``, a cache language model's log ratio) or prints what was read again
+    (``own_printed``: OCR seldom repeats a misreading; a name is printed again); a person's
+    name is there (``name``); how common the two characters are; how many other doubtful
+    places are near (``nearby``: a page of clean prose has few)."""
+    words = resources.words
+    observed, fix = units[index], word[index - start]
+    others = bisect_right(places, index + NEARBY) - bisect_left(places, index - NEARBY) - 1
+    return {
+        "printed": round(_document_word_bonus(units, start, word, resources), 3),
+        "own_printed": round(math.log1p(units.count(found) - 1), 3),
+        "name": 1.0 if _person_name_around(units, index) is not None else 0.0,
+        "observed_frequency": round(math.log10(words.frequency(observed) + 1), 3),
+        "fix_frequency": round(math.log10(words.frequency(fix) + 1), 3),
+        "nearby": round(math.log1p(others), 3),
+    }
 
 
 #: two-character words the text prints are searched for misread elsewhere in it from this
@@ -620,17 +700,15 @@ DOCUMENT_WORD_FREQUENCY = 20
 
 
 def _document_word_variants(units: str, resources: Resources, within: np.ndarray | None = None) -> list[tuple[int, str, str]]:
-    """(start, misreading, word) for the two-character words this text prints that are too
-    rare for the word-variant table (入住), where the text also has a non-word one look-alike
-    away from one (人住): what the document itself says is a word it uses. The text's pairs
-    are looked up in numpy (`_document_variant_table`); with ``within`` (a boolean per unit),
-    only the pairs holding a marked unit."""
-    return _printed_variants(units, _document_variant_candidates(units, resources, within))
+    """(start, misreading, word) for the two-character words too rare for the word-variant
+    table (入住), where the text has a non-word an engine may read for one (人住). The text's
+    pairs are looked up in numpy (`_document_variant_table`); with ``within`` (a boolean per
+    unit), only the pairs holding a marked unit."""
+    return [(start, units[start:start + 2], pair_text(word)) for start, word in _document_variant_candidates(units, resources, within)]
 
 
 def _document_variant_candidates(units: str, resources: Resources, within: np.ndarray | None = None) -> list[tuple[int, int]]:
-    """(start, word as a pair integer) for each pair of ``units`` that `_document_variant_table`
-    holds (whether the text prints the word is `_printed_variants`)."""
+    """(start, word as a pair integer) for each pair of ``units`` that `_document_variant_table` holds."""
     if len(units) < 2:
         return []
     pairs = text_pairs(units)
@@ -640,25 +718,20 @@ def _document_variant_candidates(units: str, resources: Resources, within: np.nd
     return list(zip(looked_up[starts].tolist(), words[rows].tolist()))
 
 
-def _printed_variants(units: str, candidates: list[tuple[int, int]]) -> list[tuple[int, str, str]]:
-    """(start, misreading, word) for the ``candidates`` whose word ``units`` prints."""
-    printed = {word for word in {word for _, word in candidates} if pair_text(word) in units}
-    return [(start, units[start:start + 2], pair_text(word)) for start, word in candidates if word in printed]
-
-
 @lru_cache(maxsize=2)
 def _document_variant_table(resources: Resources) -> tuple[IntegerTable, np.ndarray]:
-    """(misreadings, words): every non-word one look-alike (`LOOKALIKE_SIMILARITY`) away from
-    a word of `_document_words`, and that word, as pair integers in rows sorted by
-    misreading (about a million rows, 20 MB; built once per lexicon, `jiaokan.cache`)."""
+    """(misreadings, words): every non-word an engine may read for a word of `_document_words`
+    (one character misread: `jiaokan.channel.Channel.misreadings`), and that word, as pair
+    integers in rows sorted by misreading (about a million rows, 20 MB; built once per
+    lexicon, `jiaokan.cache`)."""
     def build() -> tuple[IntegerTable, np.ndarray]:
         rows = set()
         for word in _document_words(resources):
             code = pair_integer(word)
             for position, character in enumerate(word):
-                for lookalike, similarity in resources.lookalikes.of(character).items():
-                    variant = word[:position] + lookalike + word[position + 1:]
-                    if similarity >= LOOKALIKE_SIMILARITY and not resources.is_known_word(variant):
+                for misreading in resources.channel.misreadings(character, LOOKALIKE_SIMILARITY):
+                    variant = word[:position] + misreading + word[position + 1:]
+                    if not resources.is_known_word(variant):
                         rows.add((pair_integer(variant), code))
         table = np.array(sorted(rows), dtype=np.uint64).reshape(-1, 2)
         return IntegerTable(table[:, 0]), np.ascontiguousarray(table[:, 1])
@@ -675,8 +748,6 @@ NAME_TITLES = (
 )
 #: what comes right after a person's name in news text (a verb of saying)
 NAME_VERBS = ("说", "表示", "介绍", "指出", "认为", "告诉", "坦言", "透露", "回忆", "感慨", "笑着说", "强调")
-#: a look-alike fix inside a likely name is only proposed
-NAME_CONFIDENCE = 0.6
 
 
 def _person_name_around(units: str, index: int) -> str | None:
@@ -720,7 +791,8 @@ def scan_pages(pages: Sequence[tuple[str, bytes | None]], resources: Resources, 
     if config.enabled("fix_lookalike"):
         frequent = joined.by_page(_word_variant_index(resources).find(joined.text, joined.within))
         own = joined.by_page(_document_variant_candidates(joined.text, resources, joined.within))
-        word_variants = [found + _printed_variants(text, candidates) for text, found, candidates in zip(texts, frequent, own)]
+        word_variants = [found + [(start, text[start:start + 2], pair_text(word)) for start, word in candidates]
+                         for text, found, candidates in zip(texts, frequent, own)]
     if config.enabled("match_domain_term"):
         lexicon_variants = joined.by_page(_lexicon_variant_index(resources).find(joined.text))
     if config.enabled("fix_swapped_characters"):
@@ -765,23 +837,21 @@ def _word_variant_index(resources: Resources) -> StringIndex[str]:
 
 
 def _word_variants(resources: Resources) -> dict[str, str]:
-    """misreading -> frequent word one look-alike character away (built once per process, ~1 s,
-    with its index)."""
+    """misreading -> frequent word an engine may misread so, one character misread
+    (`jiaokan.channel.Channel.misreadings`; built once per process, ~1 s, with its index)."""
     best: dict[str, tuple[int, float, str]] = {}
     for word, frequency in resources.words.frequencies.items():
         floor = WORD_FREQUENCY_FLOOR.get(len(word))
         if floor is None or frequency < floor or not _all_han(word) or (len(word) == 1 and not _is_simplified(word)):
             continue
         for position, character in enumerate(word):
-            for lookalike, similarity in resources.lookalikes.of(character).items():
-                if similarity < LOOKALIKE_SIMILARITY:
-                    continue
-                variant = word[:position] + lookalike + word[position + 1:]
+            for misreading, log_probability in resources.channel.misreadings(character, LOOKALIKE_SIMILARITY).items():
+                variant = word[:position] + misreading + word[position + 1:]
                 if len(word) == 1 and (resources.words.frequency(variant) >= RARE_MISREADING_FREQUENCY or not _closest_lookalike(resources, variant, word)):
                     continue  # only a rare character (酌 for 的) whose closest look-alike this is (夭 is closer to 天 than to 人)
                 if len(word) > 1 and variant in resources.words.frequencies:
                     continue
-                rank = (frequency, similarity, word)
+                rank = (frequency, log_probability, word)
                 if variant not in best or rank > best[variant]:
                     best[variant] = rank
     return {variant: rank[2] for variant, rank in best.items()}
@@ -806,16 +876,6 @@ DOCUMENT_WINDOW = 5000
 DOCUMENT_BONUS_CAP = 8.0
 
 
-def _misreading_prior(character: str, similarity: float, resources: Resources) -> float:
-    """Confidence added for a rare misread character or one whose glyph is all but identical
-    to the fix's (人/入, 己/已, 未/末, 土/士: OCR confuses them whatever their frequency),
-    taken off for a frequent one."""
-    frequency = resources.words.frequency(character)
-    if frequency < RARE_CHARACTER_FREQUENCY or similarity >= NEAR_IDENTICAL_SIMILARITY:
-        return RARE_CHARACTER_BONUS
-    return -FREQUENT_CHARACTER_PENALTY * math.log10(frequency / RARE_CHARACTER_FREQUENCY)
-
-
 def _document_word_bonus(units: str, start: int, word: str, resources: Resources) -> float:
     """How much likelier ``word`` is in this document than in general, as a log ratio (a
     cache language model): 入住 is rare in the word list, but a page about housing that
@@ -830,11 +890,3 @@ def _document_word_bonus(units: str, start: int, word: str, resources: Resources
     return min(DOCUMENT_BONUS_CAP, max(0.0, math.log(ratio)))
 
 
-def _lookalike_gain(units: str, index: int, replacement: str, resources: Resources) -> float:
-    left = units[max(0, index - CONTEXT):index]
-    right = units[index + 1:index + 1 + CONTEXT]
-    if _word_crosses_edge(units, index, index + 1, resources):  # the character already belongs to a word
-        return -math.inf
-    before = resources.words.segmentation_score(left + units[index] + right)
-    after = resources.words.segmentation_score(left + replacement + right)
-    return after - before

@@ -1,4 +1,5 @@
-"""The engine's knowledge: word frequencies, the domain lexicon and the look-alike table.
+"""The engine's knowledge: word frequencies, the domain lexicon, the look-alike table, and
+(each in its own module) the OCR channel, the character language model and the calibration.
 
 All of it is loaded lazily, on first use, and cached per process:
 - word frequencies: pycorrector's shipped ``word_freq.txt`` (584k words; jieba's dictionary
@@ -235,6 +236,27 @@ class Resources:
     words: WordModel
     lexicon: Lexicon
     lookalikes: Lookalikes
+
+    @cached_property
+    def channel(self):
+        """The OCR channel fitted on real pairs (`jiaokan.channel`), over this look-alike table."""
+        from jiaokan.channel import Channel
+
+        return Channel.load(self.lookalikes)
+
+    @property
+    def language(self):
+        """The character language model of real prose (`jiaokan.language_model`)."""
+        from jiaokan.language_model import load_language_model
+
+        return load_language_model()
+
+    @property
+    def calibration(self):
+        """The fitted confidence models (`jiaokan.calibration`)."""
+        from jiaokan.calibration import load_calibration
+
+        return load_calibration()
 
     @property
     def english(self) -> Mapping[str, int]:

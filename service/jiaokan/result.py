@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from jiaokan.config import EngineConfig
-from jiaokan.edits import Edit, apply_edits
+from jiaokan.edits import Edit, Variant, apply_edits
 
 APPLIED = "applied"
 PROPOSED = "proposed"
@@ -20,13 +20,15 @@ class Correction:
     original: str
     edits: tuple[Edit, ...]
     applied: tuple[bool, ...]
+    #: where other copies read otherwise and nothing was changed (`jiaokan.edits.Variant`)
+    variants: tuple[Variant, ...] = ()
 
     @classmethod
-    def from_edits(cls, name: str, original: str, edits: list[Edit], config: EngineConfig) -> "Correction":
+    def from_edits(cls, name: str, original: str, edits: list[Edit], config: EngineConfig, variants=()) -> "Correction":
         """Judge each edit by the config's policy."""
         ordered = tuple(edits)
         verdicts = tuple(config.applies_automatically(edit.rule, edit.confidence) for edit in ordered)
-        return cls(name=name, original=original, edits=ordered, applied=verdicts)
+        return cls(name=name, original=original, edits=ordered, applied=verdicts, variants=tuple(sorted(variants)))
 
     @cached_property
     def text(self) -> str:
@@ -42,5 +44,5 @@ class Correction:
         return [edit.to_dict() | {"status": self.status(index)} for index, edit in enumerate(self.edits)]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"name", "text", "edits"}`` as the API and the batch files give it."""
-        return {"name": self.name, "text": self.text, "edits": self.edit_records()}
+        """``{"name", "text", "edits", "variants"}`` as the API and the batch files give it."""
+        return {"name": self.name, "text": self.text, "edits": self.edit_records(), "variants": [variant.to_dict() for variant in self.variants]}

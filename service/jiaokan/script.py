@@ -17,6 +17,14 @@ WIDE_PUNCTUATION = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", 
 COMPARISON_FOLD = str.maketrans({**WIDE_PUNCTUATION, ".": "。", "．": "。", "｡": "。", "﹐": "，", "，": "，"})
 
 HAN_PATTERN = re.compile(HAN)
+#: Chinese numerals: they repeat in numbers (一零零, 二二), and a figure written out is a figure
+NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两")
+
+
+def figures(text: str) -> str:
+    """The figures of ``text``: its digits and Chinese numerals (嫦娥八号 and 嫦娥六号 are two craft,
+    1991 and 1995 two years: changing a figure is an edition's business, never a misreading's)."""
+    return "".join(character for character in text if character.isdigit() or character in NUMERALS)
 
 
 def search_from_starts(pattern: re.Pattern, text: str, position: int, starts: re.Pattern | None) -> re.Match | None:

@@ -75,11 +75,31 @@ class EditPublic(BaseModel):
     status: Literal["applied", "proposed"]
 
 
+class ReadingPublic(BaseModel):
+    """What one document reads at a variant."""
+
+    document: str
+    reading: str
+
+
+class VariantPublic(BaseModel):
+    """Where a witness reads the posted text otherwise and nothing was changed: an edition's own
+    reading, or a difference too doubtful to call a misreading (never applied)."""
+
+    start: int
+    end: int
+    original: str
+    readings: list[ReadingPublic]
+    reason: str
+    evidence: dict[str, Any]
+
+
 class CorrectResponse(BaseModel):
-    """The corrected text (the posted one with the applied edits) and every edit."""
+    """The corrected text (the posted one with the applied edits), every edit, and the variants."""
 
     text: str
     edits: list[EditPublic]
+    variants: list[VariantPublic] = []
 
     model_config = ConfigDict(
         json_schema_extra={

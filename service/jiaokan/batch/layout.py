@@ -6,6 +6,8 @@
     OUTPUT/.jiaokan/edits/<relative path>.jsonl   that file's edits, one JSON object per line:
                                                   Edit.to_dict() plus "status" ("applied" | "proposed");
                                                   offsets are into the decoded input with LF line endings
+    OUTPUT/.jiaokan/variants/<relative path>.jsonl  only for a file with variants: where other copies read
+                                                  otherwise and nothing changed, Variant.to_dict() per line
     OUTPUT/.jiaokan/manifest.jsonl                the finished files (what makes a run resumable)
     OUTPUT/.jiaokan/summary.json                  the summary of the last run
     OUTPUT/.jiaokan/lock                          held while a run writes (two runs cannot share OUTPUT)
@@ -58,5 +60,16 @@ class OutputLayout:
 
     def edits_file(self, relative_path: str) -> str:
         """`edits` as a string."""
+        return self._record_file("edits", relative_path)
+
+    def variants(self, relative_path: str) -> Path:
+        """Where the variants of ``relative_path`` go (written only when there are some)."""
+        return Path(self.variants_file(relative_path))
+
+    def variants_file(self, relative_path: str) -> str:
+        """`variants` as a string."""
+        return self._record_file("variants", relative_path)
+
+    def _record_file(self, kind: str, relative_path: str) -> str:
         parts = relative_path.split("/")
-        return os.path.join(self.root, STATE_DIRECTORY, "edits", *parts[:-1], parts[-1] + ".jsonl")
+        return os.path.join(self.root, STATE_DIRECTORY, kind, *parts[:-1], parts[-1] + ".jsonl")

@@ -1,7 +1,7 @@
 """The run manifest: which files are finished, so a restarted run does only the rest.
 
 ``OUTPUT/.jiaokan/manifest.jsonl`` holds one JSON object per finished file (see
-`FinishedFile`). A line is appended only after both outputs of the file are in place,
+`FinishedFile`). A line is appended only after the outputs of the file are in place,
 in one ``write`` to a file opened for appending, so a process killed at any moment
 leaves whole lines. A torn last line (possible only on a power cut) is ignored.
 
@@ -51,6 +51,8 @@ class FinishedFile:
     edits_sha256: str
     #: rule -> {"applied": count, "proposed": count}
     edits_by_rule: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    #: the variants file's digest; "" when the file has no variants (and no variants file)
+    variants_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (one manifest line)."""
@@ -65,6 +67,7 @@ class FinishedFile:
             "text_sha256": self.text_sha256,
             "edits_sha256": self.edits_sha256,
             "edits_by_rule": {rule: dict(counts) for rule, counts in self.edits_by_rule.items()},
+            "variants_sha256": self.variants_sha256,
         }
 
     @classmethod
@@ -84,6 +87,7 @@ class FinishedFile:
                 str(rule): {"applied": int(counts["applied"]), "proposed": int(counts["proposed"])}
                 for rule, counts in dict(data.get("edits_by_rule") or {}).items()
             },
+            variants_sha256=str(data.get("variants_sha256", "")),
         )
 
 

@@ -190,6 +190,7 @@ def _still_finished(
             and record.corpus_fingerprint == corpus_fingerprint
             and _file_sha256(layout.text(path)) == record.text_sha256
             and _file_sha256(layout.edits(path)) == record.edits_sha256
+            and (not record.variants_sha256 or _file_sha256(layout.variants(path)) == record.variants_sha256)
         ):
             kept[path] = record
     return kept
@@ -246,7 +247,7 @@ class _DocumentWriter:
         self.failed.extend(SkippedFile(path, "the engine returned no result") for path in sorted(self._pending))
 
     def _prepare_outputs(self, correction: Correction) -> PreparedOutputs:
-        """The bytes of a document's two output files and what the manifest records of them
+        """The bytes of a document's output files and what the manifest records of them
         (run where the engine finished the document, in a worker process when there are several)."""
         if correction.original != self.sources[correction.name].text:
             return PreparedOutputs(b"", b"", 0, {}, problem="the engine's result is for a different text")
@@ -257,6 +258,7 @@ class _DocumentWriter:
             counts[record["status"]] += 1
         text = correction.text.encode("utf-8")
         edits = "".join(canonical_json(record) + "\n" for record in records).encode("utf-8")
+        variants = "".join(canonical_json(variant.to_dict()) + "\n" for variant in correction.variants).encode("utf-8")
         return PreparedOutputs(
             text=text,
             edits=edits,
@@ -264,6 +266,8 @@ class _DocumentWriter:
             edits_by_rule=dict(sorted(edits_by_rule.items())),
             text_sha256=sha256_hex(text),
             edits_sha256=sha256_hex(edits),
+            variants=variants,
+            variants_sha256=sha256_hex(variants) if variants else "",
         )
 
     def _document_finished(self, name: str, outputs: PreparedOutputs) -> None:
@@ -294,6 +298,10 @@ class _DocumentWriter:
             before_replace=(lambda temporary: faults.before_replace(finished_count, temporary)) if faults.kill_after is not None else None,
         )
         write_atomically(self.layout.edits_file(source.relative_path), outputs.edits, durable=self.request.fsync_each_file)
+        if outputs.variants:
+            write_atomically(self.layout.variants_file(source.relative_path), outputs.variants, durable=self.request.fsync_each_file)
+        else:
+            _remove_if_present(self.layout.variants_file(source.relative_path))  # an earlier run's, for another result
         return FinishedFile(
             relative_path=source.relative_path,
             input_sha256=source.input_sha256,
@@ -305,6 +313,7 @@ class _DocumentWriter:
             text_sha256=outputs.text_sha256,
             edits_sha256=outputs.edits_sha256,
             edits_by_rule=outputs.edits_by_rule,
+            variants_sha256=outputs.variants_sha256,
         )
 
 
@@ -319,9 +328,19 @@ class PreparedOutputs:
     edits_by_rule: dict[str, dict[str, int]]
     #: why the outputs cannot be written (then they are empty)
     problem: str | None = None
-    #: the two files' digests, for the manifest (made in the worker too)
+    #: the files' digests, for the manifest (made in the worker too)
     text_sha256: str = ""
     edits_sha256: str = ""
+    #: the variants file (empty: none is written) and its digest ("" for none)
+    variants: bytes = b""
+    variants_sha256: str = ""
+
+
+def _remove_if_present(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _config_fingerprint(config: EngineConfig) -> str:

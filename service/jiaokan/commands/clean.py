@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="processes for the engine (default: all cores)")
     parser.add_argument("--threshold", type=float, default=None, metavar="CONFIDENCE",
                         help="apply edits at or above this confidence automatically; the rest are left for review")
+    parser.add_argument("--propose-from", type=float, default=None, metavar="CONFIDENCE",
+                        help="propose content edits down to this confidence (default 0.5; 0 proposes every candidate)")
     parser.add_argument("--disable", action="append", default=[], metavar="RULE", help="turn a rule off (repeatable)")
     parser.add_argument("--force", action="store_true", help="redo every file, even those an earlier run finished")
     parser.add_argument("--fsync", action="store_true", help="fsync every output as it is written (slower; the run always ends with a sync)")
@@ -68,6 +70,8 @@ def engine_config(arguments: argparse.Namespace):
     options: dict = {}
     if arguments.threshold is not None:
         options["auto_apply_threshold"] = arguments.threshold
+    if arguments.propose_from is not None:
+        options["proposal_threshold"] = arguments.propose_from
     if arguments.disable:
         options["rules"] = {rule: False for rule in arguments.disable}
     return EngineConfig.from_options(options)

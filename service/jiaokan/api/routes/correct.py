@@ -67,4 +67,4 @@ def correct_to_json(engine_configs: "EngineConfigs", body: CorrectRequest) -> by
 
     config = engine_configs.for_request(body.options)
     correction = correct_text(body.text, body.witnesses, config=config)
-    return to_json({"text": correction.text, "edits": correction.edit_records()})
+    return to_json({"text": correction.text, "edits": correction.edit_records(), "variants": [variant.to_dict() for variant in correction.variants]})

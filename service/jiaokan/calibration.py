@@ -1,0 +1,103 @@
+"""Calibrated confidence: the probability that an edit is right, from the evidence it carries.
+
+Each rule's edits carry their evidence as numbers (`jiaokan.evidence`: what the OCR channel,
+the language model, the word model and the copies say, and a few facts of the place). A
+logistic model per rule turns them into the probability that the edit is right; its weights
+are data, fitted by ``scripts/fit_calibration.py`` on the tune parts of the real data and
+stored in ``lexicons/calibration.json`` with what they were fitted on (scikit-learn's
+calibration design: the fitted calibrator is a table, applied with a dot product). The same
+file holds each rule's auto-apply threshold as the fit chose it (the lowest confidence at
+which that rule's applied edits stayed right often enough on every tune set) and the bounds
+that tell an edition's reading from a misreading (`jiaokan.consensus`).
+
+A rule the file does not name (or a missing file, when the engine runs before its first
+fit) gets `UNFITTED_CONFIDENCE`: below every auto-apply threshold, so such edits are only
+proposed.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+#: the confidence of an edit whose rule has no fitted model: a proposal, never applied
+UNFITTED_CONFIDENCE = 0.5
+#: the auto-apply threshold of a rule the file gives none (above every fitted confidence but a
+#: certain one)
+DEFAULT_THRESHOLD = 0.99
+#: where the file names none: the log10 probability of the least likely OCR mistake below which
+#: a difference is an edition's (a word for an unrelated word), and the signs that a replaced
+#: block is damage — its text reads this much worse per symbol (log10), or its edges join their
+#: neighbours this much worse
+DEFAULT_VARIANT_FLOOR = -7.0
+DEFAULT_GARBLED_RATE = 1.0
+DEFAULT_EDGE_MARGIN = 3.0
+
+
+@dataclass(frozen=True)
+class RuleModel:
+    """A logistic model over named evidence."""
+
+    features: tuple[str, ...]
+    coefficients: tuple[float, ...]
+    intercept: float
+
+    def probability(self, evidence: Mapping[str, float]) -> float:
+        """P(right) for ``evidence`` (a feature it lacks counts as 0)."""
+        score = self.intercept + sum(weight * float(evidence.get(name, 0.0)) for name, weight in zip(self.features, self.coefficients))
+        if score >= 0:
+            return 1.0 / (1.0 + math.exp(-score))
+        exponential = math.exp(score)
+        return exponential / (1.0 + exponential)
+
+
+class Calibration:
+    """The fitted models by rule, and the auto-apply threshold."""
+
+    def __init__(self, parameters: Mapping) -> None:
+        self.parameters = parameters
+        self.models = {
+            rule: RuleModel(tuple(model["features"]), tuple(model["coefficients"]), float(model["intercept"]))
+            for rule, model in parameters.get("rules", {}).items()
+        }
+        #: rule -> the confidence from which its edits apply unreviewed (fitted per rule)
+        self.thresholds = {rule: float(value) for rule, value in parameters.get("thresholds", {}).items()}
+        variant = parameters.get("variant", {})
+        self.variant_floor = float(variant.get("floor", DEFAULT_VARIANT_FLOOR))
+        self.garbled_rate = float(variant.get("garbled_rate", DEFAULT_GARBLED_RATE))
+        self.edge_margin = float(variant.get("edge_margin", DEFAULT_EDGE_MARGIN))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Calibration":
+        """The calibration stored at ``path`` (default ``lexicons/calibration.json``); an empty one
+        if there is no file yet (every content edit a proposal)."""
+        from jiaokan.errors import ResourceError
+        from jiaokan.resources import lexicon_directory
+
+        path = path or lexicon_directory() / "calibration.json"
+        if not path.exists():
+            return cls({})
+        try:
+            return cls(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ResourceError(f"cannot read the calibration {path}: {error}") from error
+
+    def threshold(self, rule: str) -> float:
+        """The fitted auto-apply threshold of ``rule`` (`DEFAULT_THRESHOLD` for a rule without one)."""
+        return self.thresholds.get(rule, DEFAULT_THRESHOLD)
+
+    def confidence(self, rule: str, evidence: Mapping[str, float]) -> float:
+        """The probability that an edit of ``rule`` with ``evidence`` is right, to 4 places."""
+        model = self.models.get(rule)
+        if model is None:
+            return UNFITTED_CONFIDENCE
+        return round(model.probability(evidence), 4)
+
+
+@lru_cache(maxsize=1)
+def load_calibration() -> Calibration:
+    """The engine's calibration, loaded once per process."""
+    return Calibration.load()
