@@ -83,6 +83,8 @@ SMALL_SET = 50
 #: the share of right consensus edits whose least likely mistake may fall below the variant floor
 FLOOR_QUANTILE = 0.005
 FOLDS = 5
+#: the engine's default proposal threshold (`jiaokan.config.EngineConfig.proposal_threshold`)
+PROPOSAL_THRESHOLD = 0.5
 #: the most examples one set counts for in a model's fit
 SET_SHARE = 2000
 
@@ -210,6 +212,23 @@ def _precise_enough(rights: list[bool]) -> bool:
     return wrong <= 1 if len(rights) < SMALL_SET else sum(rights) / len(rights) >= REQUIRED_PRECISION
 
 
+#: the share of the proposed look-alike fixes a candidate floor may cut
+CANDIDATE_LOSS = 0.001
+
+
+def candidate_floors(edits: list, models: dict) -> dict:
+    """The word model's least preference for a misread word's fix worth judging: the highest
+    floor that cuts at most `CANDIDATE_LOSS` of the candidates the fitted model would propose
+    (the engine then skips the language model and the channel for the rest)."""
+    from jiaokan.calibration import Calibration
+
+    calibration = Calibration({"rules": models})
+    proposed = sorted(edit.edit["evidence"]["words"] for edit in edits if edit.edit["rule"] == "fix_lookalike"
+                      and calibration.confidence("fix_lookalike", edit.edit["evidence"]) >= PROPOSAL_THRESHOLD)
+    floor = proposed[int(CANDIDATE_LOSS * len(proposed))] if proposed else 0.0
+    return {"word_gain_floor": round(max(0.0, float(floor) - 0.01), 3), "fitted_on": {"proposed_lookalike_fixes": len(proposed)}}
+
+
 def variant_bounds(edits: list) -> dict:
     """The variant floor and the damage signs of replaced blocks (`jiaokan.consensus`)."""
     explained = sorted(edit.edit["evidence"]["weakest"] for edit in edits
@@ -269,6 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         "about": "logistic models of P(edit right | evidence) by rule and each rule's auto-apply threshold, fitted by "
                  "scripts/fit_calibration.py on the tune parts of bench.real's sets; see jiaokan.calibration",
         "thresholds": thresholds,
+        "candidates": candidate_floors(edits, models),
         "variant": variant_bounds(edits),
         "rules": models,
         "out_of_fold_reliability": reliability_by_set(all_examples, probabilities),

@@ -60,13 +60,20 @@ def test_a_swap_the_text_does_not_need_is_left(sentence):
 
 
 def test_a_word_the_document_prints_elsewhere_is_evidence_for_its_look_alike():
-    """人住 -> 入住: the page prints 入住 elsewhere (a cache language model's evidence, ``printed``)."""
+    """人住 -> 入住: the page prints 入住 elsewhere (a cache language model's log ratio, ``printed``);
+    what the page prints again as read is evidence the other way (``own_printed``)."""
+    from jiaokan.repair import _place_evidence
+    from jiaokan.resources import load_resources
+
+    resources = load_resources()
     elsewhere = "鼓励务工人员、青年人才等入住。兴趣社团……人住快三年了，我认识了很多朋友。"
     alone = "兴趣社团……人住快三年了，我认识了很多朋友。"
-    printed = [edit for edit in correct_text(elsewhere, config=EVERY_CANDIDATE).edits if edit.replacement == "入"]
-    unprinted = [edit for edit in correct_text(alone, config=EVERY_CANDIDATE).edits if edit.replacement == "入"]
-    assert printed and printed[0].evidence["printed"] > 0
-    assert not unprinted or unprinted[0].confidence < printed[0].confidence
+    start = elsewhere.index("人住快")
+    assert _place_evidence(elsewhere, start, "人住", "入住", start, [start], resources)["printed"] > 0
+    start = alone.index("人住")
+    assert _place_evidence(alone, start, "人住", "入住", start, [start], resources)["printed"] == 0
+    again = alone + "他人住在这里。"
+    assert _place_evidence(again, start, "人住", "入住", start, [start], resources)["own_printed"] > 0
 
 
 def test_without_the_document_s_word_a_weak_look_alike_is_left():

@@ -65,6 +65,8 @@ class Calibration:
         }
         #: rule -> the confidence from which its edits apply unreviewed (fitted per rule)
         self.thresholds = {rule: float(value) for rule, value in parameters.get("thresholds", {}).items()}
+        #: the word model's least preference (log10) for a misread word's fix worth judging
+        self.word_gain_floor = float(parameters.get("candidates", {}).get("word_gain_floor", 0.0))
         variant = parameters.get("variant", {})
         self.variant_floor = float(variant.get("floor", DEFAULT_VARIANT_FLOOR))
         self.garbled_rate = float(variant.get("garbled_rate", DEFAULT_GARBLED_RATE))

@@ -197,6 +197,8 @@ def _han_substitution_name(true: str, observed: str, similarity) -> str:
     return "han"
 
 
+#: judgements remembered at most (then the memo starts afresh)
+JUDGED_KEPT = 200_000
 #: how many readings of a character its band's probability counts for, when what was seen of
 #: a specific confusion is mixed with it (a pair seen once in 20 readings is not read 1 time in 20)
 CONFUSION_PRIOR_STRENGTH = 20
@@ -215,6 +217,8 @@ class Channel:
         self.confusions: Mapping[str, tuple[int, int]] = {pair: tuple(counts) for pair, counts in parameters.get("confusions", {}).items()}
         #: event key -> character -> log10 P of that event reading exactly that character
         self.observed: Mapping[str, Mapping[str, float]] = parameters.get("observed", {})
+        self._judged: dict[tuple[str, str], tuple[float, float]] = {}
+        self._misreadings: dict[tuple[str, float], dict[str, float]] = {}
 
     @classmethod
     def load(cls, lookalikes, path: Path | None = None) -> "Channel":
@@ -265,7 +269,16 @@ class Channel:
         return self.judge(observed, true)[0]
 
     def judge(self, observed: str, true: str) -> tuple[float, float]:
-        """(`log_likelihood_ratio`, `weakest`) from one alignment."""
+        """(`log_likelihood_ratio`, `weakest`) from one alignment (remembered: the same readings
+        recur, page after page)."""
+        judged = self._judged.get((observed, true))
+        if judged is None:
+            if len(self._judged) >= JUDGED_KEPT:
+                self._judged.clear()
+            judged = self._judged[observed, true] = self._judge(observed, true)
+        return judged
+
+    def _judge(self, observed: str, true: str) -> tuple[float, float]:
         events = self.events(observed, true)
         ratio = sum(event.log_probability for event in events)
         for event in events:
@@ -285,10 +298,16 @@ class Channel:
     def misreadings(self, true: str, minimum_similarity: float) -> dict[str, float]:
         """What an engine may read for the Han character ``true``: its look-alikes at least
         ``minimum_similarity`` alike and the characters the real pairs show read for it,
-        each with the log10 probability of that substitution."""
-        found = {observed: similarity for observed, similarity in self.lookalikes.of(true).items() if similarity >= minimum_similarity}
-        found.update((pair[1], 0.0) for pair in self._confused_for.get(true, ()))
-        return {observed: self.event_log_probability(_substitution(true, observed, 0, self.lookalikes.similarity)) for observed in found}
+        each with the log10 probability of that substitution (remembered per character: the
+        tables of misread words ask for every character of 400,000 words)."""
+        key = (true, minimum_similarity)
+        if key not in self._misreadings:
+            found = {observed for observed, similarity in self.lookalikes.of(true).items() if similarity >= minimum_similarity}
+            found.update(pair[1] for pair in self._confused_for.get(true, ()))
+            self._misreadings[key] = {
+                observed: self.event_log_probability(_substitution(true, observed, 0, self.lookalikes.similarity)) for observed in sorted(found)
+            }
+        return self._misreadings[key]
 
     @cached_property
     def _confused_for(self) -> dict[str, list[str]]:

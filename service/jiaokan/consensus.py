@@ -48,7 +48,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from jiaokan.alignment import Reading
 from jiaokan.config import EngineConfig
 from jiaokan.edits import CONSENSUS, Edit, Variant, common_ends
-from jiaokan.evidence import judged, reading_evidence
+from jiaokan.evidence import judged, readings_evidence
 from jiaokan.language_model import to_symbols
 from jiaokan.resources import Resources
 from jiaokan.script import HAN_PATTERN, figures
@@ -136,6 +136,7 @@ def collate(
     if not readings or not view.units:
         return collation
     weights = VoteWeights(reliability)
+    decided = []
     for start, end in _windows(_disputed_positions(readings)):
         elsewhere = _sharing_only_the_window(readings, start, end)
         voters = [reading for reading in readings if reading.start <= start and end <= reading.end and reading not in elsewhere]
@@ -143,20 +144,24 @@ def collate(
             continue
         found_in = sorted({reading.witness for reading in elsewhere})
         decision = _decide(name, view, start, end, voters, weights, resources, found_in)
-        if decision is None or not config.enabled(decision.rule):
-            continue  # the document's reading stands
-        variant = _judge_window(collation, name, view, start, end, voters, decision, resources, config, found_in)
+        if decision is not None and config.enabled(decision.rule):  # (else the document's reading stands)
+            decided.append((start, end, voters, decision, found_in))
+    questions = [(view.units[start:end], "".join(decision.units), _context(view.units, start - CONTEXT, start), _context(view.units, end, end + CONTEXT))
+                 for start, end, _, decision, _ in decided]
+    for (start, end, voters, decision, found_in), measured in zip(decided, readings_evidence(resources, questions)):
+        variant = _judge_window(collation, name, view, start, end, voters, decision, measured, resources, config, found_in)
         if variant is not None:
             collation.variants.append(variant)
     return collation
 
 
-def _judge_window(collation, name, view, start, end, voters, decision: _Decision, resources, config, found_in) -> Variant | None:
+def _judge_window(collation, name, view, start, end, voters, decision: _Decision, measured: dict, resources, config, found_in) -> Variant | None:
     """Add the window's edit to ``collation`` if the evidence holds it to be an OCR error;
-    else the variant to report (None when the readings differ only in punctuation)."""
+    else the variant to report (None when the readings differ only in punctuation).
+    ``measured``: the reading's evidence (`jiaokan.evidence.reading_evidence`)."""
     own = view.units[start:end]
     chosen = "".join(decision.units)
-    measured = _window_evidence(view, start, end, own, chosen, voters, decision, resources)
+    measured = _window_evidence(view, start, end, own, chosen, voters, decision, measured, resources)
     confidence = judged(resources, decision.rule, measured, config)
     reason = _variant_reason(decision.rule, measured, resources)
     if reason is None and confidence < config.proposal_threshold:
@@ -183,10 +188,10 @@ def _judge_window(collation, name, view, start, end, voters, decision: _Decision
     return None
 
 
-def _window_evidence(view, start, end, own: str, chosen: str, voters, decision: _Decision, resources: Resources) -> dict:
-    """The numbers a window's decision is judged on (`jiaokan.evidence`, and what the copies say)."""
+def _window_evidence(view, start, end, own: str, chosen: str, voters, decision: _Decision, measured: dict, resources: Resources) -> dict:
+    """The numbers a window's decision is judged on: the reading's evidence (``measured``) and
+    what the copies and the place say."""
     left, right = _context(view.units, start - CONTEXT, start), _context(view.units, end, end + CONTEXT)
-    measured = reading_evidence(resources, own, chosen, left, right)
     lost_line = _lost_line_text(own, chosen, _lost_line_sides(view, start, end)) is not None
     if lost_line:
         measured["channel"] = measured["weakest"] = round(resources.channel.line_lost, 3)
@@ -330,7 +335,7 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
     lost = _lost_line_sides(view, start, end)
     if best_vote <= votes_for[own_text] + TIE_TOLERANCE:
         # the copies are even (one against one): the OCR channel and the language model decide
-        totals = {text: _noisy_channel_score(text, name, votes, lost, left, right, resources) * LN_10 for text in scored}
+        totals = {text: score * LN_10 for text, score in _noisy_channel_scores(scored, name, votes, lost, left, right, resources).items()}
     else:
         words = _word_scores(scored, own_text, left, right, resources)
         totals = {text: votes_for[text] + words[text] + _lexical_score(text, own_text, left, right, resources) for text in scored}
@@ -354,20 +359,23 @@ def _decide(name, view, start, end, voters, vote_weights: VoteWeights, resources
 LN_10 = math.log(10)
 
 
-def _noisy_channel_score(candidate: str, name: str, votes: Mapping[str, str], lost: tuple[bool, bool], left: str, right: str,
-                         resources: Resources) -> float:
-    """log10 of how likely ``candidate`` is the text (the language model, in its context) and
-    each copy's reading a reading of it (the OCR channel, against the copy having read right;
-    the document's own reading may have lost a whole line where its layout has an empty one,
-    ``lost``: `_lost_line_sides`)."""
+def _noisy_channel_scores(candidates, name: str, votes: Mapping[str, str], lost: tuple[bool, bool], left: str, right: str,
+                          resources: Resources) -> dict[str, float]:
+    """For each candidate, log10 of how likely it is the text (the language model, in its
+    context) and each copy's reading a reading of it (the OCR channel, against the copy having
+    read right; the document's own reading may have lost a whole line where its layout has an
+    empty one, ``lost``: `_lost_line_sides`)."""
     channel = resources.channel
     before, after = left[-1:], right[:1]  # a character read twice is a repeat only beside its twin
-    explained = sum(
-        channel.line_lost if voter == name and _lost_line_text(reading, candidate, lost) is not None
-        else channel.log_likelihood_ratio(before + reading + after, before + candidate + after)
-        for voter, reading in votes.items()
-    )
-    return explained + resources.language.preference(left, candidate, "", right)
+    languages = resources.language.preferences([(left, candidate, "", right) for candidate in candidates])
+    return {
+        candidate: language + sum(
+            channel.line_lost if voter == name and _lost_line_text(reading, candidate, lost) is not None
+            else channel.log_likelihood_ratio(before + reading + after, before + candidate + after)
+            for voter, reading in votes.items()
+        )
+        for candidate, language in zip(candidates, languages)
+    }
 
 
 #: an empty line: what a line an engine read nothing of leaves in a file of one line per unit

@@ -18,6 +18,7 @@ and `jiaokan.calibration` turns the numbers into the probability that the edit i
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 from jiaokan.config import DEFAULT_CONFIG, EngineConfig
 from jiaokan.resources import Resources
@@ -26,20 +27,30 @@ from jiaokan.resources import Resources
 LOG10_E = 1 / math.log(10)
 
 
-def reading_evidence(resources: Resources, own: str, fix: str, left: str, right: str) -> dict[str, float]:
+def reading_evidence(resources: Resources, own: str, fix: str, left: str, right: str, language: float | None = None) -> dict[str, float]:
     """``channel``, ``language``, ``words`` and ``weakest`` for reading ``fix`` instead of ``own``
-    between ``left`` and ``right``, rounded to 3 places (they are written out with the edit)."""
+    between ``left`` and ``right``, rounded to 3 places (they are written out with the edit).
+    ``language``: the language model's preference, when the caller asked it with others
+    (`readings_evidence`)."""
     channel = resources.channel
     words = resources.words
     word_gain = (words.segmentation_score(left + fix + right) - words.segmentation_score(left + own + right)) * LOG10_E
     # the neighbours go with the readings: a character read twice is a repeat only beside its twin
     explained, weakest = channel.judge(left[-1:] + own + right[:1], left[-1:] + fix + right[:1])
+    if language is None:
+        language = resources.language.preference(left, fix, own, right)
     return {
         "channel": round(explained, 3),
-        "language": round(resources.language.preference(left, fix, own, right), 3),
+        "language": round(language, 3),
         "words": round(word_gain, 3),
         "weakest": round(weakest, 3),
     }
+
+
+def readings_evidence(resources: Resources, questions: Sequence[tuple[str, str, str, str]]) -> list[dict[str, float]]:
+    """`reading_evidence` of each (own, fix, left, right), the language model asked once for all."""
+    preferences = resources.language.preferences([(left, fix, own, right) for own, fix, left, right in questions])
+    return [reading_evidence(resources, own, fix, left, right, language) for (own, fix, left, right), language in zip(questions, preferences)]
 
 
 def judged(resources: Resources, rule: str, evidence: dict, config: EngineConfig | None = None) -> float:

@@ -132,12 +132,18 @@ class LanguageModel:
     def preference(self, left: str, first: str, second: str, right: str) -> float:
         """How much likelier (log10) ``left + first + right`` reads than ``left + second + right``:
         the symbols from the readings to the end of ``right`` are scored in each, after ``left``."""
-        left_symbols, right_symbols = to_symbols(left), to_symbols(right)
-        start = len(left_symbols)
-        first_score, second_score = self._log_probabilities([
-            (left_symbols + to_symbols(first) + right_symbols, start), (left_symbols + to_symbols(second) + right_symbols, start),
-        ])
-        return first_score - second_score
+        return self.preferences([(left, first, second, right)])[0]
+
+    def preferences(self, questions: Sequence[tuple[str, str, str, str]]) -> list[float]:
+        """`preference` of each (left, first, second, right), their n-grams looked up together
+        (one search for a page's questions costs what one question's does)."""
+        texts = []
+        for left, first, second, right in questions:
+            left_symbols, right_symbols = to_symbols(left), to_symbols(right)
+            start = len(left_symbols)
+            texts += [(left_symbols + to_symbols(first) + right_symbols, start), (left_symbols + to_symbols(second) + right_symbols, start)]
+        scores = self._log_probabilities(texts)
+        return [scores[index] - scores[index + 1] for index in range(0, len(scores), 2)]
 
     def _log_probabilities(self, texts: Sequence[tuple[str, int]]) -> list[float]:
         """`log_probability` of each (symbols, start): each symbol's probability after the ones

@@ -21,7 +21,7 @@ from jiaokan.cache import cached_table
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm, forms_domain_term
 from jiaokan.edits import REPAIR, Edit, common_ends, resolve_overlaps
-from jiaokan.evidence import LOG10_E, judged, reading_evidence
+from jiaokan.evidence import LOG10_E, judged, reading_evidence, readings_evidence
 from jiaokan.matching import IntegerTable, StringIndex, pair_codes, pair_integer, pair_text, text_codes, text_pairs
 from jiaokan.resources import Resources
 from jiaokan.script import HAN, HAN_PATTERN, NUMERALS, figures, han_code_mask
@@ -634,20 +634,24 @@ def fix_lookalike(
     stays. ``word_variants``: the text's candidate misread words (`scan_pages`). Another form
     of the same character (著/着) is the business of the script rules, not a misreading."""
     units = view.units
+    floor = resources.calibration.word_gain_floor
     candidates = []
     for start, found, word in sorted(set(word_variants), key=lambda match: (match[0], match[2])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])
         index = start + position
-        if (settled and settled[index]) or _word_crosses_edge(units, index, index + 1, resources):
-            continue  # copies confirm it, or the character already belongs to a word
-        if _same_character(found[position], word[position]) or not _word_model_prefers(units, index, word[position], resources):
-            continue
+        if settled and settled[index]:
+            continue  # copies confirm it
+        if not _word_model_prefers(units, index, word[position], resources, floor) or _same_character(found[position], word[position]):
+            continue  # (of the tests below, this one turns most candidates away: it comes first)
+        if _word_crosses_edge(units, index, index + 1, resources):
+            continue  # the character already belongs to a word
         candidates.append((index, start, found, word))
     places = sorted({index for index, *_ in candidates})
+    questions = [(units[index], word[index - start], units[max(0, index - CONTEXT):index], units[index + 1:index + 1 + CONTEXT])
+                 for index, start, _, word in candidates]
     best: dict[int, Edit] = {}
-    for index, start, found, word in candidates:
+    for (index, start, found, word), evidence in zip(candidates, readings_evidence(resources, questions)):
         fix = word[index - start]
-        evidence = reading_evidence(resources, units[index], fix, units[max(0, index - CONTEXT):index], units[index + 1:index + 1 + CONTEXT])
         evidence.update(_place_evidence(units, start, found, word, index, places, resources))
         confidence = judged(resources, "fix_lookalike", evidence)
         if confidence < threshold or (index in best and best[index].confidence >= confidence):
@@ -656,6 +660,7 @@ def fix_lookalike(
     return [best[index] for index in sorted(best)]
 
 
+@lru_cache(maxsize=65536)
 def _same_character(first: str, second: str) -> bool:
     """Two forms of one character (traditional and simplified, variants)."""
     from jiaokan.normalise import simplified
@@ -663,12 +668,13 @@ def _same_character(first: str, second: str) -> bool:
     return simplified(first) == simplified(second)
 
 
-def _word_model_prefers(units: str, index: int, fix: str, resources: Resources) -> bool:
-    """Whether the word model reads the stretch around ``index`` better with ``fix`` there
-    (most candidates fail this cheap test and are judged no further)."""
+def _word_model_prefers(units: str, index: int, fix: str, resources: Resources, floor: float) -> bool:
+    """Whether the word model reads the stretch around ``index`` at least ``floor`` (log10)
+    better with ``fix`` there: the calibration's floor, below which no candidate of the tune
+    sets was even proposed (most candidates fail this cheap test and are judged no further)."""
     left, right = units[max(0, index - CONTEXT):index], units[index + 1:index + 1 + CONTEXT]
     words = resources.words
-    return words.segmentation_score(left + fix + right) > words.segmentation_score(left + units[index] + right)
+    return (words.segmentation_score(left + fix + right) - words.segmentation_score(left + units[index] + right)) * LOG10_E >= floor
 
 
 #: how far (units) other doubtful places are counted: a page with several is a noisy page
