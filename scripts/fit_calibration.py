@@ -54,15 +54,18 @@ OUTPUT = ROOT / "lexicons" / "calibration.json"
 SETS = ("subtitle-ocr", "scene-text", "two-engine", "editions", "clean-prose", "news-copies")
 #: the sets whose tune parts the OCR channel is fitted on (`scripts/fit_channel.py`)
 CHANNEL_SETS = ("subtitle-ocr", "scene-text", "two-engine")
+#: what kind of page an edit is on (`jiaokan.evidence.page_evidence`)
+PAGE_FEATURES = ("page_length", "line_length")
 CONSENSUS_FEATURES = ("channel", "language", "words", "weakest", "votes", "copies", "copies_for", "copies_against",
-                      "length", "marks_only", "digits", "domain_term", "tie", "own_printed", "spaced", "lost_line")
+                      "length", "marks_only", "digits", "domain_term", "tie", "own_printed", "spaced", "lost_line", *PAGE_FEATURES)
 #: model -> (the rules it judges, the evidence it reads)
 MODELS = {
     "substitution": (("fix_lookalike", "match_domain_term"),
                      ("channel", "language", "words", "printed", "own_printed", "name", "observed_frequency", "fix_frequency", "nearby",
-                      "domain_term", "confirmed", "dropped")),
-    "remove_doubled_character": (("remove_doubled_character",), ("channel", "language", "words", "pair_word", "run", "own_printed", "others")),
-    "fix_swapped_characters": (("fix_swapped_characters",), ("channel", "language", "words", "lone")),
+                      "domain_term", "confirmed", "dropped", *PAGE_FEATURES)),
+    "remove_doubled_character": (("remove_doubled_character",), ("channel", "language", "words", "pair_word", "run", "own_printed", "others",
+                                                                 *PAGE_FEATURES)),
+    "fix_swapped_characters": (("fix_swapped_characters",), ("channel", "language", "words", "lone", *PAGE_FEATURES)),
     "drop_repeated_sentence": (("drop_repeated_sentence",), ("length", "separated")),
     "majority_reading": (("majority_reading",), CONSENSUS_FEATURES),
     "lexicon_reading": (("lexicon_reading",), CONSENSUS_FEATURES),

@@ -5,6 +5,8 @@ names; they say nothing about how the engine finds them.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import seed_text
 
@@ -118,3 +120,20 @@ def test_a_large_request_runs_in_the_engine_lane_and_reads_as_a_small_one_would(
     in_lane = client.post("/v1/correct", json=payload).json()
     assert in_lane == inline and "带光联调" in in_lane["text"]
     assert not threads[0].startswith("jiaokan-engine") and threads[1].startswith("jiaokan-engine")
+
+
+def test_stored_documents_report_their_variants(client):
+    """Two copies of an earlier edition and a later one that changed a word: the later keeps its
+    word, and the store reports where the copies read it otherwise, with each document's reading."""
+    earlier = "全国粮食产量连续九年保持在一万亿斤以上，为稳定经济大盘提供了坚实支撑。各地还加大了高标准农田建设力度，提高了防灾减灾能力。"
+    later = earlier.replace("高标准农田", "高标准农业")
+    ids = {}
+    for name, text in (("a.txt", earlier), ("b.txt", earlier), ("later.txt", later)):
+        ids[name] = client.post("/v1/documents", json={"name": name, "text": text, "collection": "editions"}).json()["id"]
+    assert client.get(f"/v1/documents/{ids['later.txt']}/text").json()["text"] == later
+    variants = client.get(f"/v1/documents/{ids['later.txt']}/variants").json()
+    (word,) = [variant for variant in variants if variant["original"] == "业"]
+    assert {reading["document"]: reading["reading"] for reading in word["readings"]} == {"later.txt": "业", "a.txt": "田", "b.txt": "田"}
+    exported = [record for record in map(json.loads, client.get("/v1/collections/editions/export").text.splitlines()) if record["name"] == "later.txt"]
+    assert exported[0]["variants"] == variants
+    assert client.get("/v1/documents/999999/variants").status_code == 404

@@ -48,7 +48,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from jiaokan.alignment import Reading
 from jiaokan.config import EngineConfig
 from jiaokan.edits import CONSENSUS, Edit, Variant, common_ends
-from jiaokan.evidence import judged, readings_evidence
+from jiaokan.evidence import judged, page_evidence, readings_evidence
 from jiaokan.language_model import to_symbols
 from jiaokan.resources import Resources
 from jiaokan.script import HAN_PATTERN, figures
@@ -148,7 +148,9 @@ def collate(
             decided.append((start, end, voters, decision, found_in))
     questions = [(view.units[start:end], "".join(decision.units), _context(view.units, start - CONTEXT, start), _context(view.units, end, end + CONTEXT))
                  for start, end, _, decision, _ in decided]
+    page = page_evidence(view.original, view.units) if decided else {}
     for (start, end, voters, decision, found_in), measured in zip(decided, readings_evidence(resources, questions)):
+        measured.update(page)
         variant = _judge_window(collation, name, view, start, end, voters, decision, measured, resources, config, found_in)
         if variant is not None:
             collation.variants.append(variant)

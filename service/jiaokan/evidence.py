@@ -53,6 +53,16 @@ def readings_evidence(resources: Resources, questions: Sequence[tuple[str, str, 
     return [reading_evidence(resources, own, fix, left, right, language) for (own, fix, left, right), language in zip(questions, preferences)]
 
 
+def page_evidence(text: str, units: str) -> dict[str, float]:
+    """What kind of page the edit is on (log10): how long it is in content units
+    (``page_length``) and how long its lines are (``line_length``: a subtitle file or a sign is
+    short lines of speech or names, where a model of newspaper prose knows less; a page of prose
+    has long paragraphs). Computed once per page."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    mean = sum(map(len, lines)) / len(lines) if lines else 0.0
+    return {"page_length": round(math.log10(len(units) + 1), 3), "line_length": round(math.log10(mean + 1), 3)}
+
+
 def judged(resources: Resources, rule: str, evidence: dict, config: EngineConfig | None = None) -> float:
     """The confidence of an edit of ``rule`` with ``evidence``: the calibrated probability, or,
     where the user's lexicon decides (the fix forms a domain term the text as read does not,

@@ -21,7 +21,7 @@ from jiaokan.cache import cached_table
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import ConfirmedTerm, forms_domain_term
 from jiaokan.edits import REPAIR, Edit, common_ends, resolve_overlaps
-from jiaokan.evidence import LOG10_E, judged, reading_evidence, readings_evidence
+from jiaokan.evidence import LOG10_E, judged, page_evidence, reading_evidence, readings_evidence
 from jiaokan.matching import IntegerTable, StringIndex, pair_codes, pair_integer, pair_text, text_codes, text_pairs
 from jiaokan.resources import Resources
 from jiaokan.script import HAN, HAN_PATTERN, NUMERALS, figures, han_code_mask
@@ -177,6 +177,7 @@ def remove_doubled_character(view: TextView, resources: Resources, settled: byte
         if found is not None:
             candidates.append((index, found[1]))
     edits = []
+    page = page_evidence(view.original, units) if candidates else {}
     for index, context in candidates:
         left, right = units[max(0, index - 1 - CONTEXT):index - 1], units[index + 1:index + 1 + CONTEXT]
         evidence = reading_evidence(resources, units[index - 1:index + 1], units[index], left, right)
@@ -185,6 +186,7 @@ def remove_doubled_character(view: TextView, resources: Resources, settled: byte
         evidence["run"] = float(units[index - 2:index - 1] == units[index] or units[index + 1:index + 2] == units[index])
         # a page with other doublings no word explains is a page whose engine doubles characters
         evidence["others"] = round(math.log1p(len(candidates) - 1), 3)
+        evidence.update(page)
         confidence = judged(resources, "remove_doubled_character", evidence)
         if confidence < threshold:
             continue
@@ -311,7 +313,7 @@ def _swaps_into_frequent_words(view: TextView, resources: Resources, settled: by
             gain = words.segmentation_score(left + swapped + right) - words.segmentation_score(left + pair + right)
             start, end = view.starts[index], view.ends[index + 1]
             if gain >= SWAP_MARGIN and end - start == 2:  # nothing between them in the original
-                evidence = _swap_evidence(units, index, resources) | {"gain": round(gain * LOG10_E, 3), "lone": 0.0}
+                evidence = _swap_evidence(units, index, resources) | {"gain": round(gain * LOG10_E, 3), "lone": 0.0} | page_evidence(view.original, units)
                 confidence = judged(resources, "fix_swapped_characters", evidence, config)
                 if confidence >= config.proposal_threshold:
                     edits.append(_edit(view.original, start, end, swapped, "fix_swapped_characters", confidence, word=swapped, **evidence))
@@ -342,7 +344,7 @@ def _swaps_of_lone_characters(
         if _read_again_nearby(units, index, units[index:index + 2]):
             continue  # 普惠 three times on a page: a word the dictionary lacks, not a misreading
         swapped = units[index + 1] + units[index]
-        evidence = _swap_evidence(units, index, resources) | {"gain": round(gain * LOG10_E, 3), "lone": 1.0}
+        evidence = _swap_evidence(units, index, resources) | {"gain": round(gain * LOG10_E, 3), "lone": 1.0} | page_evidence(view.original, units)
         confidence = judged(resources, "fix_swapped_characters", evidence, config)
         if confidence < config.proposal_threshold:
             continue
@@ -607,7 +609,7 @@ def _term_edit(view: TextView, start: int, end: int, target: _Target, resources:
     units = view.units
     evidence = reading_evidence(resources, found, term, units[max(0, start - CONTEXT):start], units[end:end + CONTEXT])
     evidence.update(domain_term=1.0, confirmed=float(target.kind == "confirmed"), dropped=float(target.kind == "dropped"),
-                    digits=float(figures(found) != figures(term)))
+                    digits=float(figures(found) != figures(term)), **page_evidence(view.original, units))
     confidence = judged(resources, "match_domain_term", evidence, config)
     # the smallest differing stretch, kept inside the view units so layout between them stays
     prefix, suffix = common_ends(found, term)
@@ -634,7 +636,7 @@ def fix_lookalike(
     stays. ``word_variants``: the text's candidate misread words (`scan_pages`). Another form
     of the same character (著/着) is the business of the script rules, not a misreading."""
     units = view.units
-    floor = resources.calibration.word_gain_floor
+    floor = resources.calibration.word_gain_floor if threshold > 0 else 0.0  # every candidate: what the fit sees
     candidates = []
     for start, found, word in sorted(set(word_variants), key=lambda match: (match[0], match[2])):
         position = next(offset for offset in range(len(found)) if found[offset] != word[offset])
@@ -647,12 +649,13 @@ def fix_lookalike(
             continue  # the character already belongs to a word
         candidates.append((index, start, found, word))
     places = sorted({index for index, *_ in candidates})
+    page = page_evidence(view.original, units)
     questions = [(units[index], word[index - start], units[max(0, index - CONTEXT):index], units[index + 1:index + 1 + CONTEXT])
                  for index, start, _, word in candidates]
     best: dict[int, Edit] = {}
     for (index, start, found, word), evidence in zip(candidates, readings_evidence(resources, questions)):
         fix = word[index - start]
-        evidence.update(_place_evidence(units, start, found, word, index, places, resources))
+        evidence.update(_place_evidence(units, start, found, word, index, places, resources), **page)
         confidence = judged(resources, "fix_lookalike", evidence)
         if confidence < threshold or (index in best and best[index].confidence >= confidence):
             continue

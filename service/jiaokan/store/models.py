@@ -53,6 +53,9 @@ class Document(Base):
     original: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    #: where other documents read this one otherwise and nothing changed (`jiaokan.edits.Variant.to_dict`
+    #: of each, from the last run over the collection; None before any)
+    variants: Mapped[list | None] = mapped_column(JSON, nullable=True, default=None)
 
     collection: Mapped[Collection] = relationship(back_populates="documents")
     proposals: Mapped[list["Proposal"]] = relationship(

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from jiaokan.config import EngineConfig
-    from jiaokan.edits import Edit
+    from jiaokan.edits import Edit, Variant
 
 MAX_NAME_LENGTH = 1024
 MAX_TERM_LENGTH = 200
@@ -419,6 +419,17 @@ def merge_proposals(session: "Session", document: Document, computed: Iterable[t
     return stats
 
 
+def store_variants(document: Document, variants: Iterable["Variant"]) -> None:
+    """Keep a run's variants of ``document`` (the last run's replace the earlier ones: a variant
+    records what the corpus reads now, and nobody decides it)."""
+    document.variants = [variant.to_dict() for variant in variants]
+
+
+def document_variants(document: Document) -> list[dict[str, Any]]:
+    """The document's variants as JSON-ready dicts (none before a run)."""
+    return list(document.variants or [])
+
+
 def spans_overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
     """Whether two edit spans conflict (an insertion conflicts inside a span or at the same point)."""
     (first_start, first_end), (second_start, second_end) = first, second
@@ -507,6 +518,7 @@ def recompute_collection(
     for name in wanted:
         correction = results[name]
         stats += merge_proposals(session, documents[name], zip(correction.edits, correction.applied))
+        store_variants(documents[name], correction.variants)
     collection.config_fingerprint = config.fingerprint()
     session.flush()
     return stats
@@ -541,7 +553,9 @@ def recompute_collection_unlocked(
                 if current.get(name) != (document_id, digest):
                     continue  # removed or replaced meanwhile: its offsets are not ours
                 correction = results[name]
-                stats += merge_proposals(session, get_document(session, document_id), zip(correction.edits, correction.applied))
+                document = get_document(session, document_id)
+                stats += merge_proposals(session, document, zip(correction.edits, correction.applied))
+                store_variants(document, correction.variants)
             if unchanged:
                 collection.config_fingerprint = config.fingerprint()
             return stats
@@ -580,6 +594,7 @@ def export_collection(session: "Session", collection: str) -> Iterator[dict[str,
             "original": document.original,
             "text": final_text(document),
             "proposals": [proposal_record(proposal) for proposal in document.proposals],
+            "variants": document_variants(document),
         }
 
 
@@ -722,6 +737,8 @@ __all__ = [
     "list_proposals",
     "list_terms",
     "merge_proposals",
+    "store_variants",
+    "document_variants",
     "proposal_record",
     "recompute_collection",
     "recompute_collection_unlocked",

@@ -18,6 +18,7 @@ from jiaokan.api.schemas import (
     DocumentText,
     IdPath,
     MergeResult,
+    VariantPublic,
 )
 from jiaokan.store import repository
 
@@ -106,6 +107,16 @@ def delete_document(document_id: DocumentId, session: SessionDep) -> Response:
     with repository.write_transaction(session):
         repository.delete_document(session, document_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/documents/{document_id}/variants", operation_id="read_document_variants", response_model=list[VariantPublic], responses=NOT_FOUND
+)
+def read_document_variants(document_id: DocumentId, session: SessionDep) -> list[dict]:
+    """Where other documents of the collection read this one otherwise and nothing changed (an
+    edition's reading, or a difference too doubtful to call a misreading): each document's
+    reading, the reason, the evidence. Never applied, nothing to decide."""
+    return repository.document_variants(repository.get_document(session, document_id))
 
 
 @router.get(
