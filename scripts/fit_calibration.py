@@ -56,7 +56,7 @@ SETS = ("subtitle-ocr", "scene-text", "two-engine", "editions", "clean-prose", "
 CHANNEL_SETS = ("subtitle-ocr", "scene-text", "two-engine")
 #: what kind of page an edit is on (`jiaokan.evidence.page_evidence`)
 PAGE_FEATURES = ("page_length", "line_length")
-CONSENSUS_FEATURES = ("channel", "language", "words", "weakest", "votes", "copies", "copies_for", "copies_against",
+CONSENSUS_FEATURES = ("channel", "language", "words", "weakest", "mistakes", "votes", "copies", "copies_for", "copies_against",
                       "length", "marks_only", "digits", "domain_term", "tie", "own_printed", "spaced", "lost_line", *PAGE_FEATURES)
 #: model -> (the rules it judges, the evidence it reads)
 MODELS = {
@@ -70,7 +70,7 @@ MODELS = {
     "majority_reading": (("majority_reading",), CONSENSUS_FEATURES),
     "lexicon_reading": (("lexicon_reading",), CONSENSUS_FEATURES),
     # few blocks pass the damage bounds: a few signs, not every number, or the fit learns noise
-    "replaced_block": (("replaced_block",), ("copies", "copies_for", "repeat", "found_elsewhere")),
+    "replaced_block": (("replaced_block",), ("copies", "copies_for", "repeat", "found_elsewhere", "moved")),
 }
 #: a model needs this many examples of each label to weigh evidence (else it is a constant: `constant_model`)
 MINIMUM_EACH = 5

@@ -58,6 +58,27 @@ def test_a_document_sharing_only_the_block_does_not_vote_for_it():
     assert all("other-article" not in {document for document, _ in reading} for reading in readings)
 
 
+def test_a_sentence_moved_in_from_another_document_is_damage():
+    """The pasted sentence is printed in another article, in its own passage, and stands where
+    both copies read a sentence it does not resemble: moved text, a sign of damage the votes
+    may act on (no longer a variant)."""
+    documents = _copies_with_a_pasted_sentence() | {"other-article": OTHER_ARTICLE}
+    first = correct_corpus(documents)["copy-1"]
+    (block,) = [edit for edit in first.edits if edit.rule == "replaced_block"]
+    assert block.evidence["moved"] == 1.0 and block.evidence["found_elsewhere"] == 1.0
+    assert not [variant for variant in first.variants if PASTED[:10] in variant.original]
+
+
+def test_a_quotation_printed_elsewhere_but_inserted_is_not_moved():
+    """A sentence another document prints, inserted where the copies read nothing, is an
+    edition's quotation: no sign of damage, kept as a variant."""
+    inserted = ARTICLE.replace(REPLACED, REPLACED + PASTED)
+    documents = {"copy-1": inserted, "copy-2": ARTICLE, "copy-3": ARTICLE, "other-article": OTHER_ARTICLE}
+    alone = correct_corpus(documents)["copy-1"]
+    assert alone.text == inserted
+    assert not [edit for edit in alone.edits if edit.rule == "replaced_block" and edit.evidence.get("moved")]
+
+
 def test_a_paragraph_only_one_copy_has_is_a_variant():
     """A paragraph the other copies lack, that repeats nothing and breaks no sentence, may be an
     edition's own: kept, and reported."""

@@ -268,9 +268,9 @@ class Channel:
         consumes no longer counts as read right)."""
         return self.judge(observed, true)[0]
 
-    def judge(self, observed: str, true: str) -> tuple[float, float]:
-        """(`log_likelihood_ratio`, `weakest`) from one alignment (remembered: the same readings
-        recur, page after page)."""
+    def judge(self, observed: str, true: str) -> tuple[float, float, int]:
+        """(`log_likelihood_ratio`, `weakest`, how many mistakes) from one alignment
+        (remembered: the same readings recur, page after page)."""
         judged = self._judged.get((observed, true))
         if judged is None:
             if len(self._judged) >= JUDGED_KEPT:
@@ -278,13 +278,13 @@ class Channel:
             judged = self._judged[observed, true] = self._judge(observed, true)
         return judged
 
-    def _judge(self, observed: str, true: str) -> tuple[float, float]:
+    def _judge(self, observed: str, true: str) -> tuple[float, float, int]:
         events = self.events(observed, true)
         ratio = sum(event.log_probability for event in events)
         for event in events:
             for character in event.observed:  # what "read right" says of these characters
                 ratio -= self.correct_log_probabilities[character_class(character)]
-        return ratio, min((event.log_probability for event in events), default=0.0)
+        return ratio, min((event.log_probability for event in events), default=0.0), len(events)
 
     @property
     def line_lost(self) -> float:

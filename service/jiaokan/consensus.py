@@ -29,7 +29,8 @@ Where the copies outvote a long stretch of the document's own (a replaced block)
 document's block has no say in what replaces it: the copies' readings are merged difference
 by difference (votes first, the word model between two even copies). Votes alone never remove
 a block: it must show damage — it repeats text of the document (beside it or further on), it
-reads as garbled, or it breaks the sentence at its edges.
+reads as garbled, it breaks the sentence at its edges, or it is moved text: another
+document's text from another passage, printed where every copy reads something unrelated.
 Without such a sign it is an edition's own text (a law and the decision amending it share
 passages), reported as a variant. A document that shares only the window's text, not the
 passage around it, is not a copy: it does not vote, and shows that the block is that
@@ -239,14 +240,15 @@ def _printed_elsewhere(units: str, start: int, end: int) -> int:
 
 def _variant_reason(rule: str, measured: Mapping[str, float], resources: Resources) -> str | None:
     """Why a window's difference is not an OCR error whatever the votes, or None: a replaced
-    block with no sign of damage (no repeat, not garbled, no broken edges; a block is
+    block with no sign of damage (no repeat, not moved, not garbled, no broken edges; a block is
     damage or an edition's text, never a misreading, so only its damage counts), or a mistake
     no engine plausibly makes (less likely than the calibration's variant floor)."""
     calibration = resources.calibration
     if rule == "replaced_block":
-        if measured["repeat"] or measured["garbled"] >= calibration.garbled_rate or measured["edges"] >= calibration.edge_margin:
+        if (measured["repeat"] or measured["moved"] or measured["garbled"] >= calibration.garbled_rate
+                or measured["edges"] >= calibration.edge_margin):
             return None
-        return "a block the copies do not read, with no sign of damage (a repeat, garbled text, broken edges)"
+        return "a block the copies do not read, with no sign of damage (a repeat, moved or garbled text, broken edges)"
     if measured["weakest"] < calibration.variant_floor:
         return "no OCR engine plausibly reads one for the other"
     return None
@@ -507,8 +509,9 @@ def _block_damage(units: str, start: int, end: int, replacement: str, found_in, 
     or further on (``repeat``: a sentence printed twice, a running title, a sentence pasted in
     from a later paragraph); it reads worse than the replacement per character (``garbled``:
     the language model's log10 per symbol); it breaks the sentence at its edges (``edges``:
-    how much better the replacement joins its neighbours, log10). That another document prints
-    it (``found_elsewhere``) is recorded, but is no damage by itself: reports quote each other."""
+    how much better the replacement joins its neighbours, log10); it is moved text (``moved``:
+    `_is_moved`). That another document prints it (``found_elsewhere``) is no damage by itself:
+    reports quote each other, and an edition inserts a quotation where its earlier one had none."""
     own = units[start:end]
     left, right = _context(units, start - CONTEXT, start), _context(units, end, end + CONTEXT)
     language = resources.language
@@ -521,9 +524,25 @@ def _block_damage(units: str, start: int, end: int, replacement: str, found_in, 
     return {
         "repeat": float(_is_repeat_removal(units, start, end, replacement) or _printed_elsewhere_in_part(units, start, end)),
         "found_elsewhere": float(bool(found_in)),
+        "moved": float(_is_moved(own, replacement, found_in)),
         "garbled": round(per_symbol, 3),
         "edges": round(edges, 3),
     }
+
+
+#: a block and what the copies read instead are unrelated below this normalised similarity
+#: (an edition's rewritten sentence keeps much of the sentence it rewrites)
+UNRELATED_SIMILARITY = 0.3
+
+
+def _is_moved(own: str, replacement: str, found_in) -> bool:
+    """A block moved in from elsewhere: another document prints it in another passage
+    (``found_in``), and it stands where the copies read other text it does not resemble — not
+    an insertion (an edition's quotation, where the copies read nothing) and not a rewrite
+    (which keeps much of what it rewrites)."""
+    if not found_in or len(replacement) < BLOCK_PIECE:
+        return False
+    return Levenshtein.normalized_similarity(own, replacement) < UNRELATED_SIMILARITY
 
 
 def _probability_wrong(own_text: str, totals: Mapping[str, float]) -> float:

@@ -9,9 +9,10 @@ weighed three ways, each a log10 ratio, positive when it favours the fix:
   (`jiaokan.language_model`, built from real newspaper prose);
 - ``words``: the same question put to the word model (the best segmentation's probability).
 
-``weakest`` is the log10 probability of the least likely mistake the fix assumes: a
-difference no engine would make (a word for an unrelated word, a figure, a sentence) has a
-very low one. Rules add what they know besides (the copies' votes, a domain term, the place),
+``weakest`` is the log10 probability of the least likely mistake the fix assumes (a difference
+no engine would make — a word for an unrelated word, a figure, a sentence — has a very low
+one), ``mistakes`` how many it assumes (several plausible misreadings in one window are not
+one implausible change). Rules add what they know besides (the copies' votes, a domain term, the place),
 and `jiaokan.calibration` turns the numbers into the probability that the edit is right
 (`judged`; where the user's lexicon decides, the config's trust in it).
 """
@@ -36,7 +37,7 @@ def reading_evidence(resources: Resources, own: str, fix: str, left: str, right:
     words = resources.words
     word_gain = (words.segmentation_score(left + fix + right) - words.segmentation_score(left + own + right)) * LOG10_E
     # the neighbours go with the readings: a character read twice is a repeat only beside its twin
-    explained, weakest = channel.judge(left[-1:] + own + right[:1], left[-1:] + fix + right[:1])
+    explained, weakest, mistakes = channel.judge(left[-1:] + own + right[:1], left[-1:] + fix + right[:1])
     if language is None:
         language = resources.language.preference(left, fix, own, right)
     return {
@@ -44,6 +45,7 @@ def reading_evidence(resources: Resources, own: str, fix: str, left: str, right:
         "language": round(language, 3),
         "words": round(word_gain, 3),
         "weakest": round(weakest, 3),
+        "mistakes": float(mistakes),
     }
 
 
