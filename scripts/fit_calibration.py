@@ -197,17 +197,23 @@ def set_weights(examples: list) -> np.ndarray:
     return np.array([min(1.0, SET_SHARE / counts[edit.set_name]) for edit in examples])
 
 
+#: the thresholds tried, lowest first: steps of 0.01 from `MINIMUM_THRESHOLD`, then finer near 1
+THRESHOLD_GRID = (*np.arange(MINIMUM_THRESHOLD, 0.995, 0.01), 0.995, 0.998, 0.999)
+#: above every confidence: a rule no threshold makes precise enough is never applied without review
+NEVER = 1.01
+
+
 def choose_threshold(examples: list, probabilities: np.ndarray) -> float:
-    """The lowest confidence (on a grid of 0.01, from `MINIMUM_THRESHOLD`) at which every tune
-    set's applied edits are at least `REQUIRED_PRECISION` right (a small set: at most one wrong)."""
+    """The lowest confidence of `THRESHOLD_GRID` at which every tune set's applied edits are at
+    least `REQUIRED_PRECISION` right (a small set: at most one wrong); `NEVER` when none is."""
     by_set = defaultdict(list)
     for edit, probability in zip(examples, probabilities):
         if not gated(edit) and edit.set_name not in CLEAN_SETS:
             by_set[edit.set_name].append((probability, edit.right))
-    for threshold in np.arange(MINIMUM_THRESHOLD, 1.00, 0.01):
+    for threshold in THRESHOLD_GRID:
         if all(_precise_enough([right for probability, right in items if probability >= threshold]) for items in by_set.values()):
-            return round(float(threshold), 2)
-    return 0.99
+            return round(float(threshold), 3)
+    return NEVER
 
 
 def _precise_enough(rights: list[bool]) -> bool:
