@@ -152,4 +152,4 @@ def test_correct_response_is_the_response_model_encoded_once(client):
 )
 def test_bad_options_are_a_422_with_a_detail(client, options, message):
     response = client.post("/v1/correct", json={"text": TEXT, "options": options})
-    assert response.status_code == 422 and message in response.json()["detail"]
+    assert response.status_code == 422 and message in response.json()["detail"][0]["msg"]

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 Status = Literal["pending", "accepted", "rejected"]
 #: the largest number a version or id may be (fits every database's integer)
@@ -28,6 +28,23 @@ def _no_surrogates(value: str) -> str:
     except UnicodeEncodeError as error:
         raise ValueError(f"contains a lone surrogate at position {error.start}") from error
     return value
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL refuses NUL in text; refusing it here answers alike on both databases
+    if "\x00" in value:
+        raise ValueError(f"contains a NUL character at position {value.index(chr(0))}")
+    return _no_surrogates(value)
+
+
+#: a string the store keeps or looks up: no lone surrogates, no NUL
+StoredStr = Annotated[StrictStr, AfterValidator(_storable)]
+
+
+class ErrorMessage(BaseModel):
+    """An error: what went wrong, in words."""
+
+    detail: str
 
 
 class RequestModel(BaseModel):
@@ -128,19 +145,14 @@ class CorrectResponse(BaseModel):
 class DocumentCreate(RequestModel):
     """A document for the corpus: its name is a relative path, unique in its collection."""
 
-    name: StrictStr = Field(min_length=1, max_length=1024)
-    text: StrictStr
-    collection: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+    name: StoredStr = Field(min_length=1, max_length=1024)
+    text: StoredStr
+    collection: StoredStr | None = Field(default=None, min_length=1, max_length=200)
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"name": "2025/xinhua-001.txt", "text": EXAMPLE_TEXT, "collection": "default"}]},
     )
-
-    @field_validator("name", "text", "collection")
-    @classmethod
-    def _check_strings(cls, value: str | None) -> str | None:
-        return None if value is None else _no_surrogates(value)
 
 
 class ProposalCounts(BaseModel):
@@ -213,7 +225,7 @@ class ProposalDecision(RequestModel):
 
     status: Status
     version: int | None = Field(default=None, ge=1, le=MAX_INT, description="expected current version (409 if stale)")
-    decided_by: StrictStr | None = Field(default=None, max_length=200)
+    decided_by: StoredStr | None = Field(default=None, max_length=200)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "accepted", "version": 1}]})
 
@@ -222,13 +234,13 @@ class BulkDecision(RequestModel):
     """Decide every proposal matching a filter (by default only pending ones)."""
 
     status: Status
-    collection: StrictStr | None = Field(default=None, max_length=200)
+    collection: StoredStr | None = Field(default=None, max_length=200)
     document_id: int | None = Field(default=None, ge=1, le=MAX_INT)
-    rule: StrictStr | None = Field(default=None, max_length=100)
+    rule: StoredStr | None = Field(default=None, max_length=100)
     min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     max_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     current_status: Status | None = Field(default="pending", description="only proposals in this status (null: any)")
-    decided_by: StrictStr | None = Field(default=None, max_length=200)
+    decided_by: StoredStr | None = Field(default=None, max_length=200)
 
     model_config = ConfigDict(
         extra="forbid",
@@ -271,14 +283,9 @@ class MergeResult(BaseModel):
 class TermCreate(RequestModel):
     """A domain term for the lexicon."""
 
-    term: StrictStr = Field(min_length=1, max_length=200)
+    term: StoredStr = Field(min_length=1, max_length=200)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"term": "钍基熔盐堆"}]})
-
-    @field_validator("term")
-    @classmethod
-    def _check_term(cls, value: str) -> str:
-        return _no_surrogates(value)
 
 
 class TermPublic(BaseModel):
