@@ -66,16 +66,20 @@ def error_content(status: int, message: str) -> dict:
     return {"detail": message}
 
 
+#: the methods `allowed_methods` asks the routes about
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
 def allowed_methods(app, scope) -> list[str]:
-    """Every method some route takes at this path (Starlette's 405 names only the first route's)."""
+    """Every method some route takes at this path (Starlette's 405 names only the first route's):
+    each is tried against the routes as the router would match it."""
     from starlette.routing import Match
 
-    methods = {"OPTIONS"}
-    for route in app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(scope)[0] != Match.NONE:
-            methods |= set(route_methods)
-    return sorted(methods)
+    def taken(method: str) -> bool:
+        probe = dict(scope, method=method)
+        return any(route.matches(probe)[0] == Match.FULL for route in app.router.routes)
+
+    return sorted({"OPTIONS", *filter(taken, HTTP_METHODS)})
 
 
 def install_error_handlers(app) -> None:
