@@ -56,6 +56,7 @@ GARBAGE = [
     ("POST", "/v1/lexicon/terms", b'{"term": "a\\u0000b"}', JSON, 422),
     ("POST", "/v1/proposals/decisions", b'{"status": "accepted", "rule": "a\\u0000b"}', JSON, 422),
     ("POST", "/v1/collections/default/recompute", b"", {}, 415),
+    ("POST", "/v1/collections/nothing/recompute", b"{}", JSON, 404),
     ("PUT", "/v1/lexicon/terms", b"{}", JSON, 405),
     ("GET", "/v1/documents?limit=0", b"", {}, 422),
     ("GET", "/v1/documents?offset=-1", b"", {}, 422),

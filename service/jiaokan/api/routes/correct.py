@@ -64,7 +64,7 @@ async def correct(body: CorrectRequest, settings: SettingsDep, request: Request)
             f"({settings.max_correct_characters}): store long texts with POST /v1/documents or correct "
             "folders with `jiaokan clean`"
         )
-    config = request.app.state.engine_configs.for_request(body.options)
+    config = request.app.state.engine_configs.for_request(body.options.given() if body.options else None)
     if characters <= INLINE_CHARACTERS:
         encoded = correct_to_json(config, body)
     else:
