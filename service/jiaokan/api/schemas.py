@@ -326,14 +326,16 @@ class MergeResult(BaseModel):
     skipped_overlapping: int
 
 
-#: no whitespace (what `str.isspace` calls whitespace, spelt out: regex engines disagree on ``\s``)
-ONE_WORD = r"^[^\x00\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+#: what `str.isspace` calls whitespace, spelt out (regex engines disagree on ``\s``)
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: one word: no whitespace inside (around it is stripped), no NUL
+ONE_WORD = rf"^[{WHITESPACE}]*[^\x00{WHITESPACE}]+[{WHITESPACE}]*$"
 
 
 class TermCreate(RequestModel):
     """A domain term for the lexicon."""
 
-    term: StoredStr = Field(min_length=1, max_length=200, pattern=ONE_WORD, description="one word: no whitespace")
+    term: StoredStr = Field(min_length=1, max_length=200, pattern=ONE_WORD, description="one word: no whitespace inside it")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"term": "钍基熔盐堆"}]})
 
