@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
 
 
