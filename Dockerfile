@@ -1,6 +1,9 @@
 # jiaokan service image: the API, the review page and the `jiaokan` command.
 #   docker build -t jiaokan .
-#   docker run -p 127.0.0.1:8000:8000 jiaokan            # SQLite in /data
+#   docker run -e JIAOKAN_ACCESS_TOKENS="$(openssl rand -hex 24)" -p 127.0.0.1:8000:8000 jiaokan   # SQLite in /data
+# The server listens on all of the container's addresses, so it needs an access token for changes
+# (JIAOKAN_ACCESS_TOKENS; `jiaokan serve` refuses to start without one). It answers the Host names in
+# JIAOKAN_ALLOWED_HOSTS: add the name clients use (e.g. -e JIAOKAN_ALLOWED_HOSTS=localhost,127.0.0.1,review.example.org).
 # With PostgreSQL: see docker-compose.yml.
 FROM python:3.11-slim
 
@@ -9,6 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     JIAOKAN_LEXICON_DIR=/app/lexicons \
     JIAOKAN_DATABASE_URL=sqlite:////data/jiaokan.db \
+    JIAOKAN_ALLOWED_HOSTS=localhost,127.0.0.1,::1 \
     PYCORRECTOR_DATA_DIR=/tmp/pycorrector \
     HOME=/tmp
 

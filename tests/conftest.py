@@ -74,8 +74,9 @@ def make_settings():
     from jiaokan.settings import Settings
 
     def make(database_url: str, **overrides) -> Settings:
-        # no engine warm-up: tests that use the engine load it on first use
-        return Settings(_env_file=None, database_url=database_url, **({"warm_up": False} | overrides))
+        # no engine warm-up: tests that use the engine load it on first use; the test client's host
+        defaults = {"warm_up": False, "allowed_hosts": ("testserver", "localhost", "127.0.0.1")}
+        return Settings(_env_file=None, database_url=database_url, **(defaults | overrides))
 
     return make
 

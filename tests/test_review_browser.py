@@ -29,15 +29,16 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(sqlite_url, make_settings):
-    """The app under a real uvicorn on a free loopback port, in a thread."""
+def server(request, sqlite_url, make_settings):
+    """The app under a real uvicorn on a free loopback port, in a thread (settings overrides may
+    come as the fixture's parameter)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} not installed (make browser installs it): review page browser tests skipped")
     import uvicorn
 
     from jiaokan.api.app import create_app
 
-    app = create_app(make_settings(sqlite_url))
+    app = create_app(make_settings(sqlite_url, **getattr(request, "param", {})))
     port = free_port()
     uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uvicorn_server.run, daemon=True)

@@ -18,7 +18,8 @@ class ConfigError(JiaokanError):
 
 
 class ResourceError(JiaokanError):
-    """A lexicon or model file is missing or malformed."""
+    """Something the work needs is missing, malformed or unreachable: a lexicon or model file,
+    the database."""
 
 
 class NotFoundError(JiaokanError):
@@ -27,3 +28,11 @@ class NotFoundError(JiaokanError):
 
 class ConflictError(JiaokanError):
     """A change that lost a race: someone else changed the same record first."""
+
+
+class TooLargeError(InputError):
+    """An input larger than the service takes in one request (HTTP 413)."""
+
+
+class OverloadedError(JiaokanError):
+    """Work that did not finish within its time budget and was stopped (HTTP 503)."""

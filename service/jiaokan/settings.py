@@ -6,11 +6,11 @@ import time. Values that would make the service unsafe or unusable are refused w
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from jiaokan.errors import ConfigError
 
@@ -19,6 +19,13 @@ SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 #: passwords that appear in examples; refused for a database that is not on this machine
 PLACEHOLDER_PASSWORDS = {"", "changethis", "postgres", "password", "secret"}
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
+#: Host header names the service answers by default (DNS rebinding: a name that resolves to this
+#: machine but is not one of these is refused)
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: shortest access token accepted: a guessable token is no protection
+MIN_TOKEN_LENGTH = 16
+#: a list from the environment: comma-separated (``JIAOKAN_ALLOWED_HOSTS=a.example,b.example``)
+CommaSeparated = Annotated[tuple[str, ...], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -42,6 +49,21 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     #: load the engine's resources before answering (the first correction otherwise takes seconds)
     warm_up: bool = True
+    #: characters (text plus witnesses) POST /v1/correct corrects while the client waits; beyond
+    #: it a 413 points to POST /v1/documents or `jiaokan clean`
+    max_correct_characters: int = Field(default=20_000, ge=100, le=10_000_000)
+    #: seconds a correction may take, waiting included; then a 503 and its process is stopped
+    correct_time_budget: float = Field(default=30.0, gt=0, le=3600)
+    #: processes that run corrections too large for the event loop (each forked from the worker)
+    engine_processes: int = Field(default=1, ge=1, le=64)
+    #: seconds a client has to send the body it announced; then a 408
+    body_timeout: float = Field(default=10.0, gt=0, le=3600)
+    #: seconds `jiaokan serve` waits for requests in flight when asked to stop
+    shutdown_timeout: float = Field(default=10.0, ge=0, le=3600)
+    #: bearer tokens; when any is set, every request that is not GET, HEAD or OPTIONS needs one
+    access_tokens: CommaSeparated = ()
+    #: Host header names answered (a port is ignored); ``*`` answers any
+    allowed_hosts: CommaSeparated = DEFAULT_ALLOWED_HOSTS
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +76,26 @@ class Settings(BaseSettings):
             if (parts.hostname or "") not in LOOPBACK_HOSTS and (parts.password or "") in PLACEHOLDER_PASSWORDS:
                 raise ValueError("refusing a remote PostgreSQL database without a real password")
         return value
+
+    @field_validator("access_tokens", "allowed_hosts", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("access_tokens")
+    @classmethod
+    def _check_tokens(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for token in value:
+            if len(token) < MIN_TOKEN_LENGTH or not token.isascii() or not token.isprintable() or " " in token:
+                raise ValueError(f"an access token needs at least {MIN_TOKEN_LENGTH} printable ASCII characters, no spaces")
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _normalise_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(host.lower().strip("[]") for host in value)
 
     @model_validator(mode="after")
     def _check_engine_options(self) -> "Settings":

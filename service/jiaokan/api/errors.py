@@ -1,16 +1,35 @@
-"""jiaokan's exceptions as HTTP responses: a status and a JSON ``detail``, never a traceback."""
+"""jiaokan's exceptions as HTTP responses: a status and a JSON ``detail``, never a traceback.
+
+The one place errors become answers: jiaokan's own exceptions, the database's refusals
+(through `jiaokan.store.database.storage_error`, so SQLite and PostgreSQL answer alike),
+validation errors (a 422 whose ``detail`` is a list, as the schema says; an id in a path that
+cannot exist is a 404), and a method a path does not take (405 with every method it does take
+in ``Allow``; OPTIONS is answered with that ``Allow``).
+"""
 from __future__ import annotations
 
-from jiaokan.errors import ConfigError, ConflictError, EditConflictError, InputError, JiaokanError, NotFoundError, ResourceError
+from jiaokan.errors import (
+    ConfigError,
+    ConflictError,
+    EditConflictError,
+    InputError,
+    JiaokanError,
+    NotFoundError,
+    OverloadedError,
+    ResourceError,
+    TooLargeError,
+)
 
 #: exception type -> HTTP status (checked in order; the first match wins)
 STATUS_BY_ERROR: tuple[tuple[type[JiaokanError], int], ...] = (
     (NotFoundError, 404),
     (ConflictError, 409),
     (EditConflictError, 409),
+    (TooLargeError, 413),
     (InputError, 422),
     (ConfigError, 422),
     (ResourceError, 503),
+    (OverloadedError, 503),
 )
 
 
@@ -39,16 +58,65 @@ def _printable(value: str) -> str:
     return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def error_content(status: int, message: str) -> dict:
+    """The JSON of an error: ``{"detail": message}``, or for a 422 a list as validation errors have."""
+    message = _printable(message)
+    if status == 422:
+        return {"detail": [{"type": "value_error", "loc": [], "msg": message}]}
+    return {"detail": message}
+
+
+#: the methods `allowed_methods` asks the routes about
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(app, scope) -> list[str]:
+    """Every method some route takes at this path (Starlette's 405 names only the first route's):
+    each is tried against the routes as the router would match it."""
+    from starlette.routing import Match
+
+    def taken(method: str) -> bool:
+        probe = dict(scope, method=method)
+        return any(route.matches(probe)[0] == Match.FULL for route in app.router.routes)
+
+    return sorted({"OPTIONS", *filter(taken, HTTP_METHODS)})
+
+
 def install_error_handlers(app) -> None:
-    """Map `JiaokanError` (and its subclasses) and validation errors to JSON responses."""
+    """Map `JiaokanError` (and its subclasses), database refusals, validation errors and
+    methods a path does not take to JSON responses."""
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import JSONResponse, Response
+    from sqlalchemy.exc import DBAPIError
+    from starlette.exceptions import HTTPException
+
+    from jiaokan.store.database import storage_error
 
     async def handle_jiaokan_error(_request, error: JiaokanError):
-        return JSONResponse(status_code=status_for(error), content={"detail": _printable(str(error))})
+        status = status_for(error)
+        return JSONResponse(status_code=status, content=error_content(status, str(error)))
 
-    async def handle_validation_error(_request, error: RequestValidationError):
-        return JSONResponse(status_code=422, content={"detail": validation_details(error.errors())})
+    async def handle_database_error(request, error: DBAPIError):
+        translated = storage_error(error)
+        if translated is None:
+            raise error
+        return await handle_jiaokan_error(request, translated)
+
+    async def handle_validation_error(request, error: RequestValidationError):
+        errors = error.errors()
+        if errors and all(tuple(item.get("loc", ()))[:1] == ("path",) for item in errors):
+            return JSONResponse(status_code=404, content={"detail": f"nothing at {_printable(request.url.path)}: no such id"})
+        return JSONResponse(status_code=422, content={"detail": validation_details(errors)})
+
+    async def handle_http_error(request, error: HTTPException):
+        if error.status_code != 405:
+            return JSONResponse(status_code=error.status_code, content={"detail": error.detail}, headers=error.headers)
+        allow = {"allow": ", ".join(allowed_methods(request.app, request.scope))}
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=allow)
+        return JSONResponse(status_code=405, content={"detail": f"{request.method} is not allowed here"}, headers=allow)
 
     app.add_exception_handler(JiaokanError, handle_jiaokan_error)
+    app.add_exception_handler(DBAPIError, handle_database_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(HTTPException, handle_http_error)

@@ -1,24 +1,36 @@
-"""A pure-ASGI guard in front of the app: body size (413), content type (415) and UTF-8 (400).
+"""A pure-ASGI guard in front of the app: body size (413), content type (415), UTF-8 (400),
+the time a client takes to send its body (408), and NUL in the path or query (422: PostgreSQL
+cannot compare text with it, so both databases refuse it alike).
 
-It reads the request body once, bounded by the configured limit, checks it and replays it
-to the app, so no route ever sees an oversized, non-JSON or undecodable body.
+It reads the request body once, bounded by the configured limit and time, checks it and
+replays it to the app, so no route ever sees an oversized, non-JSON or undecodable body, and a
+client that announces more bytes than it sends is answered instead of waited for. Under
+``/v1/`` every POST, PUT and PATCH must say it sends JSON, even with an empty body: a plain
+HTML form cannot, so a page on another site cannot post one (`jiaokan.api.security`).
 """
 from __future__ import annotations
 
-import json
+import asyncio
+
+from jiaokan.api.security import send_json_refusal
 
 BODY_METHODS = {b"POST", b"PUT", b"PATCH"}
 
 
 class BodyGuard:
-    """Refuse bodies over ``max_body_bytes``, bodies that are not JSON, bytes that are not UTF-8."""
+    """Refuse bodies over ``max_body_bytes`` or slower than ``body_timeout`` seconds, requests
+    that do not say they send JSON, bytes that are not UTF-8."""
 
-    def __init__(self, app, *, max_body_bytes: int, guarded_prefix: str = "/v1/") -> None:
+    def __init__(self, app, *, max_body_bytes: int, body_timeout: float, guarded_prefix: str = "/v1/") -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self.guarded_prefix = guarded_prefix
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and has_nul(scope):
+            await send_json_refusal(send, 422, [{"type": "value_error", "loc": ["path"], "msg": "the path or query contains a NUL character"}])
+            return
         if scope["type"] != "http" or scope["method"].encode() not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
@@ -27,11 +39,15 @@ class BodyGuard:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
             await _refuse(send, 413, f"request body over the limit of {self.max_body_bytes} bytes")
             return
-        body, complete = await self._read_body(receive)
+        try:
+            body, complete = await asyncio.wait_for(self._read_body(receive), self.body_timeout)
+        except TimeoutError:
+            await _refuse(send, 408, f"request body not received within {self.body_timeout:g} s")
+            return
         if not complete:
             await _refuse(send, 413, f"request body over the limit of {self.max_body_bytes} bytes")
             return
-        if body and scope["path"].startswith(self.guarded_prefix):
+        if scope["path"].startswith(self.guarded_prefix):
             problem = _body_problem(headers.get(b"content-type", b""), body)
             if problem is not None:
                 await _refuse(send, *problem)
@@ -52,6 +68,12 @@ class BodyGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks), True
+
+
+def has_nul(scope) -> bool:
+    """Whether the request's path or query string holds a NUL character (``%00`` or raw)."""
+    query = scope.get("query_string", b"").lower()
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
 def _body_problem(content_type: bytes, body: bytes) -> tuple[int, str] | None:
@@ -80,12 +102,5 @@ def _replay(body: bytes):
 
 
 async def _refuse(send, status: int, detail: str) -> None:
-    payload = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    headers = [(b"connection", b"close")] if status == 408 else []
+    await send_json_refusal(send, status, detail, headers)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 Status = Literal["pending", "accepted", "rejected"]
 #: the largest number a version or id may be (fits every database's integer)
@@ -30,10 +30,63 @@ def _no_surrogates(value: str) -> str:
     return value
 
 
+def _storable(value: str) -> str:
+    # PostgreSQL refuses NUL in text; refusing it here answers alike on both databases
+    if "\x00" in value:
+        raise ValueError(f"contains a NUL character at position {value.index(chr(0))}")
+    return _no_surrogates(value)
+
+
+#: a string the store keeps or looks up: no lone surrogates, no NUL (a field with a pattern of its
+#: own, which replaces this one's, excludes NUL in it: `StoredStr` is the alias without a pattern)
+StoredStr = Annotated[StrictStr, AfterValidator(_storable)]
+NO_NUL = r"^[^\x00]*$"
+StoredText = Annotated[StoredStr, Field(pattern=NO_NUL)]
+
+
+class ErrorMessage(BaseModel):
+    """An error: what went wrong, in words."""
+
+    detail: str
+
+
 class RequestModel(BaseModel):
     """Base of request bodies: unknown fields are an error, not a silent no-op."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+#: a rule's name (`jiaokan.config.ALL_RULES`)
+RuleName = Literal[
+    "strip_markup", "join_broken_paragraphs", "strip_trailing_spaces", "remove_stray_spaces", "widen_punctuation",
+    "unify_ellipsis", "unify_dash", "convert_traditional", "majority_reading", "lexicon_reading", "replaced_block",
+    "drop_repeated_sentence", "remove_doubled_character", "fix_swapped_characters", "match_domain_term", "fix_lookalike",
+]
+#: a confidence threshold (a little above 1 turns automatic application off)
+Threshold = Annotated[float, Field(ge=0.0, le=1.01)]
+
+
+class EngineOptions(RequestModel):
+    """Engine options of one request (`jiaokan.config.EngineConfig`); an option left out keeps
+    the service's value."""
+
+    rules: dict[RuleName, bool] = Field(default=None, description="switch rules on or off by name")
+    auto_apply_threshold: Threshold | None = Field(default=None, description="one threshold for every rule (null: each rule's fitted one)")
+    rule_thresholds: dict[RuleName, Threshold] = Field(default=None, description="a threshold per rule")
+    normalisation_threshold: Threshold = Field(default=None, description="threshold of the normalisation rules")
+    proposal_threshold: Threshold = Field(default=None, description="below it an edit is not even proposed")
+    lexicon_confidence: Threshold = Field(default=None, description="confidence of a reading that forms a lexicon term")
+    extra_terms: list[StoredText] = Field(default=None, max_length=10_000, description="domain terms besides the lexicon's")
+    ngram_size: int = Field(default=None, ge=3, le=64, description="characters per n-gram when finding witnesses")
+    ngram_sampling: int = Field(default=None, ge=1, le=64, description="one n-gram in this many is kept")
+    max_ngram_documents: int = Field(default=None, ge=2, le=100_000, description="an n-gram in more documents is no anchor")
+    min_anchors: int = Field(default=None, ge=1, le=10_000, description="anchors a shared passage needs")
+    min_passage_length: int = Field(default=None, ge=1, le=1_000_000, description="characters a shared passage needs")
+    max_anchor_gap: int = Field(default=None, ge=0, le=1_000_000, description="characters between anchors of one chain")
+
+    def given(self) -> dict[str, Any]:
+        """The options the request named (`EngineConfig.from_options` takes them)."""
+        return self.model_dump(exclude_unset=True)
 
 
 class CorrectRequest(RequestModel):
@@ -41,7 +94,7 @@ class CorrectRequest(RequestModel):
 
     text: StrictStr = Field(description="the text to correct; edit offsets index it")
     witnesses: list[StrictStr] = Field(default_factory=list, description="other copies (whole texts) of the same matter")
-    options: dict[str, Any] | None = Field(
+    options: EngineOptions | None = Field(
         default=None, description="engine options, e.g. {\"rules\": {\"fix_lookalike\": false}, \"auto_apply_threshold\": 0.95}"
     )
 
@@ -125,22 +178,27 @@ class CorrectResponse(BaseModel):
     )
 
 
+def _path_part(excluded: str = "") -> str:
+    # one part of a relative path: no separator or control character, not "." or ".."
+    other = f"/\\\\\\x00-\\x1f{excluded}"
+    return rf"(?:[^.{other}][^{other}]*|\.[^.{other}][^{other}]*|\.\.[^{other}]+)"
+
+
+#: a relative path: parts as `_path_part` joined by / or \; the first without a drive's colon
+RELATIVE_PATH = rf"^{_path_part(':')}(?:[/\\\\]{_path_part()})*$"
+
+
 class DocumentCreate(RequestModel):
     """A document for the corpus: its name is a relative path, unique in its collection."""
 
-    name: StrictStr = Field(min_length=1, max_length=1024)
-    text: StrictStr
-    collection: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+    name: StoredStr = Field(min_length=1, max_length=1024, pattern=RELATIVE_PATH, description="a relative path, e.g. 2025/a.txt")
+    text: StoredText
+    collection: StoredText | None = Field(default=None, min_length=1, max_length=200)
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"name": "2025/xinhua-001.txt", "text": EXAMPLE_TEXT, "collection": "default"}]},
     )
-
-    @field_validator("name", "text", "collection")
-    @classmethod
-    def _check_strings(cls, value: str | None) -> str | None:
-        return None if value is None else _no_surrogates(value)
 
 
 class ProposalCounts(BaseModel):
@@ -213,7 +271,7 @@ class ProposalDecision(RequestModel):
 
     status: Status
     version: int | None = Field(default=None, ge=1, le=MAX_INT, description="expected current version (409 if stale)")
-    decided_by: StrictStr | None = Field(default=None, max_length=200)
+    decided_by: StoredText | None = Field(default=None, max_length=200)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "accepted", "version": 1}]})
 
@@ -222,13 +280,13 @@ class BulkDecision(RequestModel):
     """Decide every proposal matching a filter (by default only pending ones)."""
 
     status: Status
-    collection: StrictStr | None = Field(default=None, max_length=200)
+    collection: StoredText | None = Field(default=None, max_length=200)
     document_id: int | None = Field(default=None, ge=1, le=MAX_INT)
-    rule: StrictStr | None = Field(default=None, max_length=100)
+    rule: StoredText | None = Field(default=None, max_length=100)
     min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     max_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     current_status: Status | None = Field(default="pending", description="only proposals in this status (null: any)")
-    decided_by: StrictStr | None = Field(default=None, max_length=200)
+    decided_by: StoredText | None = Field(default=None, max_length=200)
 
     model_config = ConfigDict(
         extra="forbid",
@@ -268,17 +326,22 @@ class MergeResult(BaseModel):
     skipped_overlapping: int
 
 
+#: what `str.isspace` calls whitespace, spelt out (regex engines disagree on ``\s``)
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: one word: no whitespace inside (around it is stripped), no NUL
+ONE_WORD = rf"^[{WHITESPACE}]*[^\x00{WHITESPACE}]+[{WHITESPACE}]*$"
+
+
 class TermCreate(RequestModel):
     """A domain term for the lexicon."""
 
-    term: StrictStr = Field(min_length=1, max_length=200)
+    term: StoredStr = Field(min_length=1, max_length=200, pattern=ONE_WORD, description="one word: no whitespace inside it")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"term": "钍基熔盐堆"}]})
 
-    @field_validator("term")
-    @classmethod
-    def _check_term(cls, value: str) -> str:
-        return _no_surrogates(value)
+
+class RecomputeRequest(RequestModel):
+    """A recomputation (nothing to say yet: the body is ``{}``, sent as JSON like every change)."""
 
 
 class TermPublic(BaseModel):

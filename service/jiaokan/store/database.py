@@ -3,17 +3,22 @@
 SQLite files get WAL and a busy timeout (so readers never block the writer and
 concurrent writers wait instead of failing); PostgreSQL goes through psycopg 3.
 `upgrade_database` runs alembic's ``upgrade head`` on a connection, so an existing
-database of an older schema is brought up to date when the service starts.
+database of an older schema is brought up to date when the service starts. `storage_error`
+says what a database's refusal means, the same for both databases: a unique index that
+clashed is a `ConflictError` naming it, a value the database cannot hold (PostgreSQL refuses
+NUL in text) an `InputError`, a database out of reach a `ResourceError`.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jiaokan.errors import ConfigError
+from jiaokan.errors import ConfigError, ConflictError, InputError, JiaokanError, ResourceError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.exc import DBAPIError
     from sqlalchemy.orm import sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -92,3 +97,42 @@ def open_store(url: str, *, migrate: bool = True) -> tuple["Engine", "sessionmak
     if migrate:
         upgrade_database(engine)
     return engine, create_session_factory(engine)
+
+
+#: SQLite's and PostgreSQL's words for a unique index that clashed: the table and its columns
+SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w.,\s]+)")
+POSTGRES_UNIQUE_VIOLATION = "23505"
+POSTGRES_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)")
+
+
+def storage_error(error: "DBAPIError") -> JiaokanError | None:
+    """The jiaokan error a database's refusal stands for (None: a fault of ours, not of the input)."""
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+
+    if isinstance(error, IntegrityError):
+        return ConflictError(clash_description(error.orig))
+    if isinstance(error, DataError):
+        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
+        return InputError(f"the database cannot store a value of this request: {reason}")
+    if isinstance(error, OperationalError):
+        return ResourceError("the database is out of reach or busy; try again")
+    return None
+
+
+def clash_description(database_error: BaseException) -> str:
+    """What clashed, in words: ``a term with this term already exists`` (never the value itself)."""
+    diagnostics = getattr(database_error, "diag", None)
+    if diagnostics is not None:  # PostgreSQL
+        if getattr(database_error, "sqlstate", None) != POSTGRES_UNIQUE_VIOLATION:
+            return "the change clashes with stored data (it refers to something changed meanwhile)"
+        match = POSTGRES_KEY.search(diagnostics.message_detail or "")
+        columns = [column.strip() for column in match["columns"].split(",")] if match else [diagnostics.constraint_name or "key"]
+        table = diagnostics.table_name or "row"
+    else:
+        match = SQLITE_UNIQUE.search(str(database_error))
+        if match is None:
+            return "the change clashes with stored data (it refers to something changed meanwhile)"
+        qualified = [column.strip() for column in match["columns"].split(",")]
+        table = qualified[0].partition(".")[0]
+        columns = [column.rpartition(".")[2] for column in qualified]
+    return f"a {table} with this {' and '.join(columns)} already exists"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 PENDING = "pending"
@@ -23,6 +23,18 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UTCDateTime(TypeDecorator):
+    """A moment in UTC, read back with its time zone from either database (SQLite keeps none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
 class Base(DeclarativeBase):
     """Base of every table; alembic's migrations are written against this metadata."""
 
@@ -34,7 +46,7 @@ class Collection(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     #: fingerprint of the engine config the proposals were last computed with (None: never)
     config_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
@@ -52,7 +64,7 @@ class Document(Base):
     name: Mapped[str] = mapped_column(String(1024))
     original: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     #: where other documents read this one otherwise and nothing changed (`jiaokan.edits.Variant.to_dict`
     #: of each, from the last run over the collection; None before any)
     variants: Mapped[list | None] = mapped_column(JSON, nullable=True, default=None)
@@ -82,7 +94,7 @@ class Proposal(Base):
     #: the engine's policy applied this edit without review
     auto: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
     #: bumped on every decision: PATCH with a stale version is refused (optimistic concurrency)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -107,7 +119,7 @@ class Term(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     term: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 #: the one row of `LexiconVersion`

@@ -94,6 +94,30 @@ def write_transaction(session: "Session") -> Iterator["Session"]:
         raise
 
 
+def create_if_absent(session: "Session", query, make) -> tuple[Any, bool]:
+    """The row ``query`` finds, else ``make()`` added; returns it and whether it is new.
+
+    Two requests may both find nothing and both insert (PostgreSQL lets them; SQLite's write
+    lock does not): the insert runs in a savepoint, so the one that loses the unique index
+    rolls back only that, reads the winner's row and answers as if it had been there.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    existing = session.scalars(query).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            created = make()
+            session.add(created)
+    except IntegrityError:
+        existing = session.scalars(query).first()
+        if existing is None:  # a clash with something else than the row looked for
+            raise
+        return existing, False
+    return created, True
+
+
 # --- checks ---------------------------------------------------------------------------------
 
 
@@ -138,11 +162,9 @@ def get_or_create_collection(session: "Session", name: str) -> Collection:
     check_text(name, "collection name")
     if not name or len(name) > 200:
         raise InputError("a collection name needs 1 to 200 characters")
-    collection = session.scalars(select(Collection).where(Collection.name == name)).first()
-    if collection is None:
-        collection = Collection(name=name, created_at=utc_now())
-        session.add(collection)
-        session.flush()
+    collection, _created = create_if_absent(
+        session, select(Collection).where(Collection.name == name), lambda: Collection(name=name, created_at=utc_now())
+    )
     return collection
 
 
@@ -181,14 +203,13 @@ def add_document(session: "Session", *, name: str, text: str, collection: Collec
     check_document_name(name)
     check_text(text, "text")
     digest = text_digest(text)
-    existing = session.scalars(
-        select(Document).where(Document.collection_id == collection.id, Document.name == name)
-    ).first()
-    if existing is None:
-        document = Document(collection_id=collection.id, name=name, original=text, sha256=digest, created_at=utc_now())
-        session.add(document)
-        session.flush()
-        return document, "created"
+    existing, created = create_if_absent(
+        session,
+        select(Document).where(Document.collection_id == collection.id, Document.name == name),
+        lambda: Document(collection_id=collection.id, name=name, original=text, sha256=digest, created_at=utc_now()),
+    )
+    if created:
+        return existing, "created"
     if existing.sha256 == digest:
         return existing, "unchanged"
     if not replace:
@@ -211,9 +232,13 @@ def get_document(session: "Session", document_id: int) -> Document:
 
 
 def delete_document(session: "Session", document_id: int) -> None:
-    """Remove a document and its proposals."""
-    session.delete(get_document(session, document_id))
-    session.flush()
+    """Remove a document and its proposals (the database cascades); `NotFoundError` if there is
+    none. One DELETE: of two concurrent deletions one removes it and the other finds nothing."""
+    from sqlalchemy import delete
+
+    deleted = session.execute(delete(Document).where(Document.id == document_id).execution_options(synchronize_session=False))
+    if deleted.rowcount == 0:
+        raise NotFoundError(f"no document with id {document_id}")
 
 
 def list_documents(
@@ -614,21 +639,10 @@ def proposal_record(proposal: Proposal) -> dict[str, Any]:
         "auto": proposal.auto,
         "status": proposal.status,
         "applies": proposal.applies,
-        "decided_at": _utc_iso(proposal.decided_at),
+        "decided_at": proposal.decided_at.isoformat() if proposal.decided_at else None,
         "decided_by": proposal.decided_by,
         "version": proposal.version,
     }
-
-
-def _utc_iso(moment) -> str | None:
-    # SQLite hands back naive datetimes; every stored time is UTC
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        from datetime import timezone
-
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat()
 
 
 # --- lexicon --------------------------------------------------------------------------------
@@ -689,24 +703,21 @@ def add_term(session: "Session", term: str) -> tuple[Term, bool]:
     term = term.strip()
     if not term or len(term) > MAX_TERM_LENGTH or any(character.isspace() for character in term):
         raise InputError(f"a term needs 1 to {MAX_TERM_LENGTH} characters and no spaces")
-    existing = session.scalars(select(Term).where(Term.term == term)).first()
-    if existing is not None:
-        return existing, False
-    created = Term(term=term, created_at=utc_now())
-    session.add(created)
-    _bump_lexicon_version(session)
-    session.flush()
-    return created, True
+    stored, created = create_if_absent(session, select(Term).where(Term.term == term), lambda: Term(term=term, created_at=utc_now()))
+    if created:
+        _bump_lexicon_version(session)
+        session.flush()
+    return stored, created
 
 
 def remove_term(session: "Session", term: str) -> None:
-    """Remove a term (bumping the lexicon's version); `NotFoundError` if it is not in the lexicon."""
-    from sqlalchemy import select
+    """Remove a term (bumping the lexicon's version); `NotFoundError` if it is not in the lexicon.
+    One DELETE: of two concurrent removals one removes it and the other finds nothing."""
+    from sqlalchemy import delete
 
-    existing = session.scalars(select(Term).where(Term.term == term)).first()
-    if existing is None:
+    deleted = session.execute(delete(Term).where(Term.term == term).execution_options(synchronize_session=False))
+    if deleted.rowcount == 0:
         raise NotFoundError(f"no term {term!r} in the lexicon")
-    session.delete(existing)
     _bump_lexicon_version(session)
     session.flush()
 
@@ -721,6 +732,7 @@ __all__ = [
     "MergeStats",
     "add_document",
     "add_term",
+    "create_if_absent",
     "decide_many",
     "decide_proposal",
     "export_collection",

@@ -7,27 +7,27 @@ engine, so validating them again against `CorrectResponse` would only repeat wor
 (``response_model`` still documents it).
 
 Where the engine runs: the engine holds the interpreter lock for most of a request, so
-threads running it side by side only take turns, and lose to the switching. On this
-project's 2-core benchmark machine a 2 KB text cost 4.6 ms of CPU run after run, and 9.8 ms
-each with eight threads at once. So a small request (`INLINE_CHARACTERS`, a few to a few
-dozen milliseconds of work) runs right in the event loop, where handing it to a thread
-would cost more than it saves; a larger one runs in the app's engine lane, one thread, so
-the event loop stays free for other connections meanwhile. More throughput comes from more
-worker processes (``jiaokan serve --workers``).
+threads running it side by side only take turns. A small request (`INLINE_CHARACTERS`, a few
+to a few dozen milliseconds of work) runs right in the event loop, where handing it elsewhere
+would cost more than it saves; a larger one runs in the app's engine lane
+(`jiaokan.api.engine_lane`): a worker process, within the time budget
+(``JIAOKAN_CORRECT_TIME_BUDGET``; past it a 503 and the process is stopped), so the event loop
+stays free for other connections meanwhile. Beyond ``JIAOKAN_MAX_CORRECT_CHARACTERS`` (text plus
+witnesses) the request is refused with a 413 that points to the stored documents and to
+``jiaokan clean``. More throughput comes from more worker processes (``jiaokan serve --workers``).
 """
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 
 from jiaokan.api.dependencies import SettingsDep
 from jiaokan.api.schemas import CorrectRequest, CorrectResponse
-from jiaokan.errors import InputError
+from jiaokan.errors import InputError, TooLargeError
 
 if TYPE_CHECKING:
-    from jiaokan.api.engine_configs import EngineConfigs
+    from jiaokan.config import EngineConfig
 
 router = APIRouter(prefix="/v1", tags=["correct"])
 JSON_MEDIA_TYPE = "application/json"
@@ -41,30 +41,42 @@ INLINE_CHARACTERS = 2048
     "/correct",
     operation_id="correct_text",
     response_model=CorrectResponse,
-    responses={422: {"description": "bad text or engine options"}, 413: {"description": "body too large"}},
+    responses={
+        413: {"description": "body or text too large: more characters than a synchronous correction takes"},
+        422: {"description": "bad text or engine options"},
+        503: {"description": "the correction ran out of its time budget and was stopped"},
+    },
 )
 async def correct(body: CorrectRequest, settings: SettingsDep, request: Request) -> Response:
     """Correct ``text`` against its ``witnesses``; offsets of the edits index the posted text.
 
     The lexicon's terms (``/v1/lexicon/terms``) take part, as do ``options``
-    (see `EngineConfig.from_options`; a bad option is a 422).
+    (see `EngineConfig.from_options`; a bad option is a 422). At most
+    ``JIAOKAN_MAX_CORRECT_CHARACTERS`` characters, text and witnesses together (default 20,000):
+    longer texts go to ``POST /v1/documents`` or ``jiaokan clean``.
     """
     if len(body.witnesses) > settings.max_witnesses:
         raise InputError(f"at most {settings.max_witnesses} witnesses per request")
-    engine_configs = request.app.state.engine_configs
-    if len(body.text) + sum(map(len, body.witnesses)) <= INLINE_CHARACTERS:
-        encoded = correct_to_json(engine_configs, body)
+    characters = len(body.text) + sum(map(len, body.witnesses))
+    if characters > settings.max_correct_characters:
+        raise TooLargeError(
+            f"{characters} characters (text and witnesses) is more than a synchronous correction takes "
+            f"({settings.max_correct_characters}): store long texts with POST /v1/documents or correct "
+            "folders with `jiaokan clean`"
+        )
+    config = request.app.state.engine_configs.for_request(body.options.given() if body.options else None)
+    if characters <= INLINE_CHARACTERS:
+        encoded = correct_to_json(config, body)
     else:
-        encoded = await asyncio.get_running_loop().run_in_executor(request.app.state.engine_lane, correct_to_json, engine_configs, body)
+        encoded = await request.app.state.engine_lane.run(correct_to_json, config, body)
     return Response(content=encoded, media_type=JSON_MEDIA_TYPE)
 
 
-def correct_to_json(engine_configs: "EngineConfigs", body: CorrectRequest) -> bytes:
-    """The correction of ``body`` as the JSON of a `CorrectResponse` (UTF-8)."""
+def correct_to_json(config: "EngineConfig", body: CorrectRequest) -> bytes:
+    """The correction of ``body`` with ``config`` as the JSON of a `CorrectResponse` (UTF-8)."""
     from pydantic_core import to_json
 
     from jiaokan import correct_text
 
-    config = engine_configs.for_request(body.options)
     correction = correct_text(body.text, body.witnesses, config=config)
     return to_json({"text": correction.text, "edits": correction.edit_records(), "variants": [variant.to_dict() for variant in correction.variants]})

@@ -18,6 +18,7 @@ from jiaokan.api.schemas import (
     DocumentText,
     IdPath,
     MergeResult,
+    RecomputeRequest,
     VariantPublic,
 )
 from jiaokan.store import repository
@@ -164,7 +165,9 @@ def export_collection(collection: str, session: SessionDep) -> Response:
     response_model=MergeResult,
     responses={404: {"description": "no such collection"}},
 )
-def recompute_collection(collection: str, request: Request, settings: SettingsDep, session: SessionDep) -> dict:
+def recompute_collection(
+    collection: str, body: RecomputeRequest, request: Request, settings: SettingsDep, session: SessionDep
+) -> dict:
     """Run the engine over the collection again (e.g. after lexicon changes); decisions are kept."""
     repository.find_collection(session, collection)
     config = settings.engine_config(repository.term_strings(session))
