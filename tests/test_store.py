@@ -156,7 +156,7 @@ def test_bulk_decision_touches_only_pending_matches(database_url, store, store_e
     by_rule = {(proposal.rule, proposal.confidence): proposal for proposal in proposals_of(store, ids["doc.txt"]).values()}
     decide(store, by_rule["fix_lookalike", 0.9].id, "rejected")
     with store() as session, repository.write_transaction(session):
-        changed = repository.decide_many(session, "accepted", document_id=ids["doc.txt"], rule="fix_lookalike", min_confidence=0.2)
+        changed = repository.decide_many(session, "accepted", document_id=ids["doc.txt"], rule="fix_lookalike", min_confidence=0.2).updated
     assert changed == 1
     statuses = {(proposal.rule, proposal.confidence): proposal.status for proposal in proposals_of(store, ids["doc.txt"]).values()}
     assert statuses == {
