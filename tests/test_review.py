@@ -39,6 +39,6 @@ def test_document_page_puts_each_proposal_in_place(client, sqlite_url, store_edi
     edits = [edit(text, "乙", "一"), edit(text, "丁", ""), edit(text, "庚", "更", rule="majority_reading")]
     ids = store_edits(sqlite_url, [("t.txt", text, edits)])
     html = client.get(f"/review/documents/{ids['t.txt']}").text
-    article = re.search(r'<article class="text" id="text"[^>]*>(.*?)</article>', html, re.S).group(1)
+    article = re.search(r'<article class="text[^"]*" id="text"[^>]*>(.*?)</article>', html, re.S).group(1)
     assert re.sub(r"<ins>.*?</ins>|<[^>]+>", "", article) == text  # the original, with nothing lost or doubled
     assert article.count('class="proposal') == 3

@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None):
     """The app for ``settings`` (default: read from the ``JIAOKAN_*`` environment)."""
     from fastapi import FastAPI
 
+    from jiaokan.api.docs import mount_docs
     from jiaokan.api.engine_configs import EngineConfigs
     from jiaokan.api.errors import install_error_handlers
     from jiaokan.api.middleware import BodyGuard
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None):
         app.state.engine_lane.shutdown(wait=True)
         engine.dispose()
 
-    app = FastAPI(title="jiaokan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="jiaokan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None):
     for module in (health, correct, documents, proposals, lexicon):
         app.include_router(module.router)
     mount_review(app)
+    mount_docs(app)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     return app
 

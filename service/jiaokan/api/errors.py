@@ -39,16 +39,36 @@ def _printable(value: str) -> str:
     return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+#: paths whose errors are pages for people (the review page), not JSON
+HTML_ERROR_PREFIX = "/review"
+
+
 def install_error_handlers(app) -> None:
-    """Map `JiaokanError` (and its subclasses) and validation errors to JSON responses."""
+    """Map `JiaokanError` (and its subclasses), validation errors and unknown routes to JSON
+    responses; under ``/review`` to an HTML page instead, when the app has a page renderer
+    (``app.state.render_error_page(request, status, message)``, set by the review page)."""
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
 
-    async def handle_jiaokan_error(_request, error: JiaokanError):
-        return JSONResponse(status_code=status_for(error), content={"detail": _printable(str(error))})
+    def respond(request, status: int, detail, message: str, headers=None):
+        renderer = getattr(request.app.state, "render_error_page", None)
+        if renderer is not None and request.url.path.startswith(HTML_ERROR_PREFIX) and "/static/" not in request.url.path:
+            return renderer(request, status, message)
+        return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
-    async def handle_validation_error(_request, error: RequestValidationError):
-        return JSONResponse(status_code=422, content={"detail": validation_details(error.errors())})
+    async def handle_jiaokan_error(request, error: JiaokanError):
+        message = _printable(str(error))
+        return respond(request, status_for(error), message, message)
+
+    async def handle_validation_error(request, error: RequestValidationError):
+        details = validation_details(error.errors())
+        message = "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in details)
+        return respond(request, 422, details, message)
+
+    async def handle_http_error(request, error: HTTPException):
+        return respond(request, error.status_code, error.detail, str(error.detail), getattr(error, "headers", None))
 
     app.add_exception_handler(JiaokanError, handle_jiaokan_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(HTTPException, handle_http_error)

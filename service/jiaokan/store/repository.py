@@ -561,6 +561,13 @@ def review_queue(
     return [QueueEntry(proposal, name, collection_name) for proposal, name, collection_name in rows], total
 
 
+def known_rules(session: "Session") -> list[str]:
+    """The rules the stored proposals carry, sorted (what a filter can choose from)."""
+    from sqlalchemy import select
+
+    return list(session.scalars(select(Proposal.rule).distinct().order_by(Proposal.rule)))
+
+
 def next_document_with_work(session: "Session", document: Document) -> Document | None:
     """The next document of the collection (by name, wrapping round) that still has a proposal
     to review (pending and not applied by the policy); None when no other has."""
@@ -922,6 +929,7 @@ __all__ = [
     "add_term",
     "decide_many",
     "decision_history",
+    "known_rules",
     "next_document_with_work",
     "review_queue",
     "undo_batch",
