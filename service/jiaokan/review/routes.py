@@ -9,11 +9,14 @@ HTML pages (`render_error_page`), not JSON.
 """
 from __future__ import annotations
 
+from functools import cached_property
+from html import escape
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from jiaokan.api.dependencies import SessionDep
 from jiaokan.api.schemas import IdPath
@@ -129,7 +132,7 @@ def review_document(
 ):
     """One document: the final text with what needs a decision marked, the apparatus, the keys."""
     document = repository.get_document(session, document_id)
-    proposals = sorted(document.proposals, key=lambda proposal: (proposal.start, proposal.end, proposal.id))
+    proposals = repository.proposal_rows(session, document.id)
     variants = repository.document_variants(document)
     place = _place(at, len(document.original))
     segments = text_segments(document.original, proposals, variants, place)
@@ -146,7 +149,7 @@ def review_document(
         "document.html",
         {
             "document": document,
-            "segments": segments,
+            "text_html": Markup(text_html(segments)),
             "counts": counts,
             "rules": sorted(rules.items()),
             "variants": variants,
@@ -161,6 +164,42 @@ def review_document(
             "place": place,
         },
     )
+
+
+def text_html(segments: list[dict[str, Any]]) -> str:
+    """The document's text as HTML: plain runs, each proposal as a span holding both readings
+    (the page's CSS shows the final one, or both where a decision is needed), variants and the
+    marked place. Built here rather than in the template: a document can hold thousands of
+    proposals, and this is the page's one long loop. Everything is escaped."""
+    pieces: list[str] = []
+    for segment in segments:
+        proposal = segment.get("proposal")
+        if proposal is not None:
+            pieces.append(_proposal_html(proposal))
+        elif "variant" in segment:
+            index = segment["variant_index"]
+            pieces.append(f'<span class="variant" tabindex="-1" role="button" id="v{index}" data-variant-index="{index}" '
+                          f'aria-label="variant: the copies read this otherwise">{escape(segment["variant"]["original"])}</span>')
+        elif segment.get("place"):
+            pieces.append(f'<mark class="place" id="place" tabindex="-1">{escape(segment["text"])}</mark>')
+        else:
+            pieces.append(escape(segment["text"]))
+    return "".join(pieces)
+
+
+def _proposal_html(proposal) -> str:
+    needs = proposal.status == "pending" and not proposal.auto
+    shown = applied_replacement(proposal)
+    classes = f"proposal status-{proposal.status} kind-{proposal.kind}" + (" auto" if proposal.auto else "") + (" needs-review" if needs else "")
+    label = f"{proposal.rule}: {proposal.original} → {shown}" + (", to review" if needs else "")
+    return (f'<span class="{escape(classes)}" tabindex="{0 if needs else -1}" role="button" id="p{proposal.id}" '
+            f'data-proposal-id="{proposal.id}" data-rule="{escape(proposal.rule)}" aria-label="{escape(label)}">'
+            f'<del>{escape(visible_whitespace(proposal.original))}</del><ins>{escape(shown)}</ins></span>')
+
+
+def applied_replacement(proposal) -> str:
+    """What the final text reads at the proposal when it applies (the reviewer's reading, if typed)."""
+    return proposal.replacement if proposal.reading is None else proposal.reading
 
 
 #: how whitespace inside a proposal is shown, so a removed line break or space can be seen
@@ -221,7 +260,7 @@ def _place(at: str | None, length: int) -> tuple[int, int] | None:
     return (start, end) if 0 <= start < end <= length else None
 
 
-def _proposal_view(proposal, history: list[dict], witnesses: dict[str, tuple[int, str]]) -> dict[str, Any]:
+def _proposal_view(proposal, history: list[dict], witnesses: dict[str, WitnessText]) -> dict[str, Any]:
     evidence = proposal.evidence or {}
     return {
         "id": proposal.id,
@@ -244,47 +283,60 @@ def _proposal_view(proposal, history: list[dict], witnesses: dict[str, tuple[int
     }
 
 
-def _variant_view(variant: dict, witnesses: dict[str, tuple[int, str]]) -> dict[str, Any]:
+def _variant_view(variant: dict, witnesses: dict[str, WitnessText]) -> dict[str, Any]:
     return variant | {"places": _places(variant.get("readings"), None, witnesses)}
 
 
-def _places(readings, context: str | None, witnesses: dict[str, tuple[int, str]]) -> list[str | None]:
+class WitnessText:
+    """A stored copy the readings name: its id and text, and where a reading stands in it."""
+
+    def __init__(self, document_id: int, text: str) -> None:
+        self.document_id = document_id
+        self.text = text
+
+    @cached_property
+    def content(self) -> tuple[str, list[int]]:
+        """The text's letters, digits and Han, and where each stands in the text (a reading is
+        shown with its marks normalised; the text keeps its own)."""
+        positions = [index for index, character in enumerate(self.text) if character.isalnum()]
+        return "".join(self.text[index] for index in positions), positions
+
+    def locate(self, reading: str, left: str = "") -> tuple[int, int] | None:
+        """Where ``reading`` (after ``left``, if it is found so) stands in the text; None if absent.
+        The text as it is first; then its content, marks aside."""
+        for before in (left, ""):
+            found = self.text.find(before + reading) if reading else -1
+            if found >= 0:
+                return found + len(before), found + len(before) + len(reading)
+        wanted = "".join(character for character in reading if character.isalnum())
+        if not wanted:
+            return None
+        letters, positions = self.content
+        before = "".join(character for character in left if character.isalnum())
+        found = letters.find(before + wanted) if before else -1
+        found = found + len(before) if found >= 0 else letters.find(wanted)
+        if found < 0:
+            return None
+        return positions[found], positions[found + len(wanted) - 1] + 1
+
+
+def _places(readings, context: str | None, witnesses: dict[str, WitnessText]) -> list[str | None]:
     """For each copy's reading, the link to that place in the copy (None: not stored here)."""
     if not isinstance(readings, list):
         return []
     left = context.split("[", 1)[0][-PLACE_CONTEXT:] if isinstance(context, str) else ""
     places: list[str | None] = []
     for item in readings:
-        found = witnesses.get(item.get("document")) if isinstance(item, dict) else None
-        if found is None:
+        witness = witnesses.get(item.get("document")) if isinstance(item, dict) else None
+        if witness is None:
             places.append(None)
             continue
-        document_id, text = found
-        span = locate_reading(text, str(item.get("reading", "")), left)
-        places.append(f"/review/documents/{document_id}" + (f"?at={span[0]}-{span[1]}#place" if span else ""))
+        span = witness.locate(str(item.get("reading", "")), left)
+        places.append(f"/review/documents/{witness.document_id}" + (f"?at={span[0]}-{span[1]}#place" if span else ""))
     return places
 
 
-def locate_reading(text: str, reading: str, left: str = "") -> tuple[int, int] | None:
-    """Where ``reading`` (after ``left``) stands in ``text``, comparing letters, digits and Han
-    only (a reading is shown with its marks normalised, the text keeps its own); None if absent."""
-    content = [(index, character) for index, character in enumerate(text) if character.isalnum()]
-    letters = "".join(character for _, character in content)
-    wanted = "".join(character for character in reading if character.isalnum())
-    before = "".join(character for character in left if character.isalnum())
-    if not wanted:
-        return None
-    found = letters.find(before + wanted) if before else -1
-    if found >= 0:
-        found += len(before)
-    else:
-        found = letters.find(wanted)
-    if found < 0:
-        return None
-    return content[found][0], content[found + len(wanted) - 1][0] + 1
-
-
-def _witness_texts(session, document, proposals, variants) -> dict[str, tuple[int, str]]:
+def _witness_texts(session, document, proposals, variants) -> dict[str, WitnessText]:
     """The id and text of every stored document of the collection that the readings name."""
     from sqlalchemy import select
 
@@ -302,7 +354,7 @@ def _witness_texts(session, document, proposals, variants) -> dict[str, tuple[in
             Document.collection_id == document.collection_id, Document.name.in_(sorted(names))
         )
     ).all()
-    return {name: (document_id, original) for name, document_id, original in rows}
+    return {name: WitnessText(document_id, original) for name, document_id, original in rows}
 
 
 def _neighbours(session, document):

@@ -274,6 +274,15 @@ def list_proposals(
     return list(session.scalars(query.order_by(Proposal.start, Proposal.end, Proposal.id)))
 
 
+def proposal_rows(session: "Session", document_id: int) -> list[Any]:
+    """The document's proposals in text order as plain rows (every column, read-only): what a
+    page of thousands of proposals reads, without building an ORM object for each."""
+    from sqlalchemy import select
+
+    table = Proposal.__table__
+    return list(session.execute(select(table).where(table.c.document_id == document_id).order_by(table.c.start, table.c.end, table.c.id)))
+
+
 def _filtered(query, status, rule, min_confidence, max_confidence):
     if status is not None:
         query = query.where(Proposal.status == status)
@@ -930,6 +939,7 @@ __all__ = [
     "decide_many",
     "decision_history",
     "known_rules",
+    "proposal_rows",
     "next_document_with_work",
     "review_queue",
     "undo_batch",
