@@ -21,6 +21,7 @@ from markupsafe import Markup
 from jiaokan.api.dependencies import SessionDep
 from jiaokan.api.schemas import IdPath
 from jiaokan.store import repository
+from jiaokan.store.models import applied_replacement
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 200
@@ -195,11 +196,6 @@ def _proposal_html(proposal) -> str:
     return (f'<span class="{escape(classes)}" tabindex="{0 if needs else -1}" role="button" id="p{proposal.id}" '
             f'data-proposal-id="{proposal.id}" data-rule="{escape(proposal.rule)}" aria-label="{escape(label)}">'
             f'<del>{escape(visible_whitespace(proposal.original))}</del><ins>{escape(shown)}</ins></span>')
-
-
-def applied_replacement(proposal) -> str:
-    """What the final text reads at the proposal when it applies (the reviewer's reading, if typed)."""
-    return proposal.replacement if proposal.reading is None else proposal.reading
 
 
 #: how whitespace inside a proposal is shown, so a removed line break or space can be seen

@@ -99,9 +99,8 @@ class Proposal(Base):
 
     @property
     def applied_replacement(self) -> str:
-        """What the final text reads at the span when this proposal applies: the reviewer's
-        reading if one was typed, else the engine's replacement."""
-        return self.replacement if self.reading is None else self.reading
+        """What the final text reads at the span when this proposal applies (`applied_replacement`)."""
+        return applied_replacement(self)
 
     @property
     def applies(self) -> bool:
@@ -112,6 +111,12 @@ class Proposal(Base):
     def match_key(self) -> tuple[int, int, str, str]:
         """What identifies 'the same proposal' across recomputations."""
         return (self.start, self.end, self.replacement, self.rule)
+
+
+def applied_replacement(proposal) -> str:
+    """What the final text reads at a proposal's span when it applies: the reviewer's reading if
+    one was typed, else the engine's replacement (``proposal``: a `Proposal` or a row of its table)."""
+    return proposal.replacement if proposal.reading is None else proposal.reading
 
 
 class Decision(Base):
