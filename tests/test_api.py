@@ -270,3 +270,19 @@ def test_documents_on_postgresql(postgres_url, make_settings, store_edits):
             assert client.get("/v1/documents").json()["total"] == 2
     finally:
         app.state.engine.dispose()
+
+
+def test_a_reviewer_types_a_reading_where_the_engine_proposed_nothing(client, stored):
+    document_id, by_rule = stored
+    start = TEXT.index("继续")
+    body = {"start": start, "end": start + 2, "original": "继续", "reading": "持续", "comment": "as printed", "decided_by": "赵六"}
+    created = client.post(f"/v1/documents/{document_id}/corrections", json=body)
+    assert created.status_code == 201
+    assert (created.json()["rule"], created.json()["status"], created.json()["decided_by"]) == ("reviewer_reading", "accepted", "赵六")
+    assert "持续实施" in client.get(f"/v1/documents/{document_id}/text").json()["text"]
+    assert client.post(f"/v1/documents/{document_id}/corrections", json=body | {"original": "连续"}).status_code == 409
+    overlapping = {"start": TEXT.index("午"), "end": TEXT.index("午") + 1, "original": "午", "reading": "子"}
+    assert client.post(f"/v1/documents/{document_id}/corrections", json=overlapping).status_code == 409
+    assert client.post(f"/v1/documents/{document_id}/corrections", json=body | {"end": 10**6}).status_code == 422
+    history = client.get(f"/v1/proposals/{created.json()['id']}/history").json()
+    assert [(item["status"], item["reading"], item["comment"]) for item in history] == [("accepted", "持续", "as printed")]

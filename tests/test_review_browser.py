@@ -204,12 +204,29 @@ def test_typed_correction_changes_the_text_and_survives_a_restart(running, brows
     page.wait_for_function(f"window.jiaokanReview.proposals['{proposal_id}'].reading === '丑'")
     assert "丑午工程" in derived_text(running.url, ids["a.txt"])
 
+    # select 冲刺 in the text (no proposal there), c, type: the reviewer's own reading goes in
+    page.evaluate("""() => {
+        const box = document.getElementById('text');
+        const node = Array.from(box.childNodes).find((child) => child.nodeType === 3 && child.textContent.includes('冲刺'));
+        const range = document.createRange();
+        range.setStart(node, node.textContent.indexOf('冲刺'));
+        range.setEnd(node, node.textContent.indexOf('冲刺') + 2);
+        getSelection().removeAllRanges(); getSelection().addRange(range);
+    }""")
+    page.keyboard.press("c")
+    assert "「冲刺」" in page.inner_text("#correction-label")
+    page.fill("#correction-input", "冲锋")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#text .proposal.kind-review")
+    assert "冲锋阶段" in derived_text(running.url, ids["a.txt"]) and "冲锋" in page.inner_text("#text")
+
     base = running.restart()
     export = [line for line in httpx.get(f"{base}/v1/collections/default/export").text.splitlines() if line]
     record = __import__("json").loads(export[0])
-    (proposal,) = record["proposals"]
+    typed, proposal = sorted(record["proposals"], key=lambda item: item["rule"] != "reviewer_reading")
     assert (proposal["reading"], proposal["decided_by"], proposal["status"]) == ("丑", "李四", "accepted")
-    assert proposal["history"][-1]["comment"] == "1998 edition reads 丑" and "丑午工程" in record["text"]
+    assert (typed["rule"], typed["replacement"], typed["decided_by"]) == ("reviewer_reading", "冲锋", "李四")
+    assert proposal["history"][-1]["comment"] == "1998 edition reads 丑" and "丑午工程" in record["text"] and "冲锋阶段" in record["text"]
     # the page after the restart shows the decision in the history, and the name stays in the browser
     page.goto(f"{base}/review/documents/{ids['a.txt']}#p{proposal_id}")
     page.wait_for_selector("#current-body .history")

@@ -241,6 +241,19 @@ class ProposalDecision(RequestModel):
     )
 
 
+class ReviewerCorrection(RequestModel):
+    """The right reading of a span where the engine proposed nothing, typed by a reviewer."""
+
+    start: int = Field(ge=0, le=MAX_INT)
+    end: int = Field(ge=0, le=MAX_INT)
+    original: StrictStr = Field(max_length=10_000, description="what the text reads there (409 if it does not)")
+    reading: StrictStr = Field(max_length=10_000)
+    comment: StrictStr | None = Field(default=None, max_length=2_000)
+    decided_by: StrictStr | None = Field(default=None, max_length=200)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"start": 12, "end": 14, "original": "末来", "reading": "未来"}]})
+
+
 class BulkDecision(RequestModel):
     """Decide every proposal matching a filter (by default only pending ones)."""
 

@@ -377,6 +377,51 @@ def _check_decision(status: str, decided_by: str | None, reading: str | None, co
             raise InputError(f"a comment has at most {MAX_COMMENT_LENGTH} characters")
 
 
+#: the rule of a correction a reviewer typed where the engine proposed nothing
+REVIEWER_RULE = "reviewer_reading"
+
+
+def add_correction(
+    session: "Session",
+    document_id: int,
+    start: int,
+    end: int,
+    original: str,
+    reading: str,
+    *,
+    decided_by: str | None = None,
+    comment: str | None = None,
+) -> Proposal:
+    """A reviewer's own reading of ``[start, end)`` where the engine proposed nothing: stored as an
+    accepted proposal of rule `REVIEWER_RULE` (so the final text, the export and `jiaokan apply`
+    take it, and a recomputation keeps it like any decision). ``original`` must be what the text
+    reads there (`ConflictError` otherwise: the page was stale); a span overlapping a proposal is
+    refused (decide that proposal, typing its reading, instead)."""
+    document = get_document(session, document_id)
+    _check_decision(ACCEPTED, decided_by, reading, comment)
+    if not 0 <= start <= end <= len(document.original):
+        raise InputError(f"the span {start}-{end} is outside the document (length {len(document.original)})")
+    if document.original[start:end] != original:
+        raise ConflictError(f"the document reads {document.original[start:end]!r} at {start}-{end}, not {original!r}")
+    if reading == original:
+        raise InputError("the reading is what the text already reads")
+    for other in document.proposals:
+        if spans_overlap((start, end), (other.start, other.end)):
+            raise ConflictError(f"the span overlaps proposal {other.id} ({other.rule}): decide that one, typing its reading")
+    now = utc_now()
+    proposal = Proposal(
+        start=start, end=end, original=original, replacement=reading, rule=REVIEWER_RULE, kind="review", confidence=1.0,
+        evidence={"rule": REVIEWER_RULE}, auto=False, status=ACCEPTED, version=1, decided_at=now, decided_by=decided_by,
+        comment=comment,
+    )
+    document.proposals.append(proposal)
+    session.flush()
+    session.add(Decision(proposal_id=proposal.id, status=ACCEPTED, reading=reading, comment=comment, decided_by=decided_by,
+                         decided_at=now, previous_status=PENDING))
+    session.flush()
+    return proposal
+
+
 @dataclass
 class BulkResult:
     """What a bulk decision changed (or, for a preview, would change) and the batch that undoes it."""
@@ -934,6 +979,7 @@ __all__ = [
     "DocumentCounts",
     "DocumentSummary",
     "MergeStats",
+    "add_correction",
     "add_document",
     "add_term",
     "decide_many",

@@ -16,6 +16,7 @@ from jiaokan.api.schemas import (
     IdPath,
     ProposalDecision,
     ProposalPublic,
+    ReviewerCorrection,
 )
 from jiaokan.errors import InputError
 from jiaokan.store import repository
@@ -60,6 +61,26 @@ def list_proposals(
         session, document_id, status=status, rule=rule, min_confidence=min_confidence, max_confidence=max_confidence
     )
     return [repository.proposal_record(proposal) for proposal in proposals]
+
+
+@router.post(
+    "/documents/{document_id}/corrections",
+    operation_id="add_correction",
+    status_code=201,
+    response_model=ProposalPublic,
+    responses={404: {"description": "no such document"}, 409: {"description": "the text reads otherwise there, or a proposal overlaps"}},
+)
+def add_correction(
+    document_id: IdPath, body: ReviewerCorrection, session: SessionDep, settings: SettingsDep, reviewer: ReviewerHeader = None
+) -> dict:
+    """Type the right reading of a span where the engine proposed nothing: it becomes an accepted
+    proposal of rule ``reviewer_reading``, in the final text and the export."""
+    with repository.write_transaction(session):
+        proposal = repository.add_correction(
+            session, document_id, body.start, body.end, body.original, body.reading,
+            decided_by=reviewer_name(body.decided_by, reviewer, settings.reviewer), comment=body.comment,
+        )
+    return repository.proposal_record(proposal)
 
 
 @router.patch(

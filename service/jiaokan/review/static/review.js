@@ -58,8 +58,15 @@
   const variants = JSON.parse(document.getElementById("variant-data").textContent);
   const thresholds = JSON.parse(document.getElementById("threshold-data").textContent);
   const textBox = document.getElementById("text");
-  const marks = Array.from(textBox.querySelectorAll(".proposal"));
-  const indexById = new Map(marks.map((mark, index) => [mark.dataset.proposalId, index]));
+  let marks = Array.from(textBox.querySelectorAll(".proposal"));
+  let indexById = new Map(marks.map((mark, index) => [mark.dataset.proposalId, index]));
+  // after a proposal is added to the text (a reviewer's own correction)
+  function reindex() {
+    const currentId = current >= 0 ? marks[current].dataset.proposalId : null;
+    marks = Array.from(textBox.querySelectorAll(".proposal"));
+    indexById = new Map(marks.map((mark, index) => [mark.dataset.proposalId, index]));
+    current = currentId === null ? -1 : indexById.get(currentId);
+  }
   // what needed a person when the page opened: "2 of 5 to review" counts in this list
   const reviewList = marks.filter((mark) => mark.classList.contains("needs-review")).map((mark) => mark.dataset.proposalId);
   const message = document.getElementById("message");
@@ -470,23 +477,90 @@
     await decide(last.previous.status, { isUndo: true, reading: last.previous.reading });
   }
 
-  // --- a typed correction -------------------------------------------------------------------
+  // --- a typed correction: of the current proposal, or of a span selected in the text --------
   const correctionForm = document.getElementById("correction-form");
   const correctionInput = document.getElementById("correction-input");
+  const correctionLabel = document.getElementById("correction-label");
+  let selectedSpan = null;  // {start, end, original} while correcting a selected span
+
+  // the offset in the original text of a point in the page's text (null inside a proposal, whose
+  // span shows two readings): plain runs, variants and the marked place hold the original as is
+  function originalOffset(node, offset) {
+    let total = 0;
+    for (const child of textBox.childNodes) {
+      if (child === node || child.contains(node)) {
+        if (child.nodeType === Node.ELEMENT_NODE && child.classList.contains("proposal")) return null;
+        return total + offset;
+      }
+      if (child.nodeType === Node.ELEMENT_NODE && child.classList.contains("proposal")) {
+        const p = proposals[child.dataset.proposalId];
+        total += p.end - p.start;
+      } else total += child.textContent.length;
+    }
+    return null;
+  }
+
+  function selectedText() {
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || !selection.rangeCount) return null;
+    const range = selection.getRangeAt(0);
+    if (!textBox.contains(range.startContainer) || !textBox.contains(range.endContainer)) return null;
+    const start = originalOffset(range.startContainer, range.startOffset);
+    const end = originalOffset(range.endContainer, range.endOffset);
+    if (start === null || end === null || end <= start) return null;
+    return { start, end, original: range.toString(), range: range.cloneRange() };  // typing in the field moves the selection
+  }
+
   function openCorrection() {
-    if (current < 0) { step(1, true); if (current < 0) return; }
-    const p = proposals[marks[current].dataset.proposalId];
+    selectedSpan = selectedText();
+    if (selectedSpan) {
+      correctionLabel.textContent = "Right reading of " + quoted(selectedSpan.original);
+      correctionInput.value = selectedSpan.original;
+    } else {
+      if (current < 0) { step(1, true); if (current < 0) return; }
+      const p = proposals[marks[current].dataset.proposalId];
+      correctionLabel.textContent = "Right reading";
+      correctionInput.value = p.reading !== null && p.reading !== undefined ? p.reading : p.replacement;
+    }
     correctionForm.hidden = false;
-    correctionInput.value = p.reading !== null && p.reading !== undefined ? p.reading : p.replacement;
     correctionInput.focus();
     correctionInput.select();
   }
   function closeCorrection() { correctionForm.hidden = true; if (current >= 0) marks[current].focus({ preventScroll: true }); }
+
+  // a reviewer's own correction where the engine proposed nothing: stored, then put in the text
+  async function correctSpan(span, reading) {
+    try {
+      const stored = await api("/v1/documents/" + documentId + "/corrections", {
+        method: "POST", body: { start: span.start, end: span.end, original: span.original, reading, comment: takeComment(), decided_by: reviewer() },
+      });
+      stored.history = [{ status: stored.status, reading, comment: stored.comment, decided_by: stored.decided_by, decided_at: stored.decided_at, batch: null }];
+      stored.places = [];
+      proposals[stored.id] = stored;
+      const range = span.range;
+      const mark = element("span", null, "proposal status-accepted kind-review touched");
+      Object.assign(mark, { id: "p" + stored.id, tabIndex: -1 });
+      mark.dataset.proposalId = String(stored.id);
+      mark.dataset.rule = stored.rule;
+      mark.setAttribute("role", "button");
+      mark.append(element("del", visible(stored.original)), element("ins", stored.replacement));
+      range.deleteContents();
+      range.insertNode(mark);
+      reindex();
+      select(indexById.get(String(stored.id)), false);
+      say("your reading " + quoted(reading) + " is in the text", false, null);
+    } catch (error) {
+      say("could not save: " + error.message, true);
+    }
+  }
+
   correctionForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const value = correctionInput.value;
-    closeCorrection();
-    await decide("accepted", { reading: value });
+    const span = selectedSpan;
+    correctionForm.hidden = true;
+    if (span) await correctSpan(span, value);
+    else { closeCorrection(); await decide("accepted", { reading: value }); }
   });
   document.getElementById("correction-cancel").addEventListener("click", closeCorrection);
   correctionInput.addEventListener("keydown", (event) => { if (event.key === "Escape") { event.preventDefault(); closeCorrection(); } });
