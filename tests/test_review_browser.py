@@ -404,3 +404,21 @@ def test_apparatus_lists_every_copys_reading_for_a_seed_three_copy_decision(seed
         assert "".join(ch for ch in other["reading"] if ch.isalnum())[:4] in page.inner_text("mark.place")
     finally:
         server.stop()
+
+
+def test_n_after_the_last_one_opens_the_next_document_with_work(server, browser_page, sqlite_url, store_edits):
+    ids = store_edits(sqlite_url, [
+        ("a.txt", TEXT, [edit(TEXT, "午", "子", confidence=0.6)]),
+        ("b.txt", TEXT, []),  # nothing to review: skipped
+        ("c.txt", TEXT, [edit(TEXT, "调联", "联调", rule="lexicon_reading", confidence=0.6)]),
+    ])
+    page = browser_page
+    page.goto(f"{server}/review/documents/{ids['a.txt']}")
+    page.keyboard.press("n")
+    assert page.inner_text("#bar-position").startswith("1 of 1 to review")
+    page.keyboard.press("a")
+    page.wait_for_function("document.getElementById('count-review').textContent === '0'")
+    assert "c.txt" in page.inner_text("#message")
+    page.keyboard.press("n")
+    page.wait_for_url(f"**/review/documents/{ids['c.txt']}")
+    assert page.inner_text("#count-review") == "1"

@@ -189,12 +189,14 @@ def text_html(segments: list[dict[str, Any]]) -> str:
 
 
 def _proposal_html(proposal) -> str:
+    """One proposal's span. Only one that needs a decision is a button in the tab order with a
+    spoken label; the others read as the text they make (a screen reader hears the final text)."""
     needs = proposal.status == "pending" and not proposal.auto
     shown = applied_replacement(proposal)
     classes = f"proposal status-{proposal.status} kind-{proposal.kind}" + (" auto" if proposal.auto else "") + (" needs-review" if needs else "")
-    label = f"{proposal.rule}: {proposal.original} → {shown}" + (", to review" if needs else "")
-    return (f'<span class="{escape(classes)}" tabindex="{0 if needs else -1}" role="button" id="p{proposal.id}" '
-            f'data-proposal-id="{proposal.id}" data-rule="{escape(proposal.rule)}" aria-label="{escape(label)}">'
+    spoken = (f' role="button" aria-label="{escape(f"{proposal.rule}: {proposal.original} → {shown}, to review")}"' if needs else "")
+    return (f'<span class="{escape(classes)}" tabindex="{0 if needs else -1}" id="p{proposal.id}" '
+            f'data-proposal-id="{proposal.id}" data-rule="{escape(proposal.rule)}"{spoken}>'
             f'<del>{escape(visible_whitespace(proposal.original))}</del><ins>{escape(shown)}</ins></span>')
 
 
@@ -257,9 +259,9 @@ def _place(at: str | None, length: int) -> tuple[int, int] | None:
 
 
 def _proposal_view(proposal, history: list[dict], witnesses: dict[str, WitnessText]) -> dict[str, Any]:
+    """What the page's script knows of a proposal (empty fields left out: a page can hold thousands)."""
     evidence = proposal.evidence or {}
-    return {
-        "id": proposal.id,
+    view = {
         "rule": proposal.rule,
         "kind": proposal.kind,
         "confidence": proposal.confidence,
@@ -269,14 +271,15 @@ def _proposal_view(proposal, history: list[dict], witnesses: dict[str, WitnessTe
         "version": proposal.version,
         "original": proposal.original,
         "replacement": proposal.replacement,
+        "start": proposal.start,
+        "end": proposal.end,
         "reading": proposal.reading,
         "comment": proposal.comment,
         "decided_by": proposal.decided_by,
-        "start": proposal.start,
-        "end": proposal.end,
         "history": history,
         "places": _places(evidence.get("readings"), evidence.get("context"), witnesses),
     }
+    return {name: value for name, value in view.items() if value is not None and value != []}
 
 
 def _variant_view(variant: dict, witnesses: dict[str, WitnessText]) -> dict[str, Any]:

@@ -358,6 +358,7 @@
     mark.classList.toggle("needs-review", needsReview(p));
     const shown = p.reading !== null && p.reading !== undefined ? p.reading : p.replacement;
     mark.querySelector("ins").textContent = shown;
+    mark.setAttribute("role", "button");
     mark.setAttribute("aria-label", p.rule + ": " + p.original + " → " + shown + ", " + p.status);
   }
 
