@@ -37,6 +37,7 @@ BENCHMARKS = {
     "bench_engine": ("Engine speed and scale", ["--discovery-sizes", "100,300,1000,3000,10000"], ["--quick"]),
     "bench_batch": ("Batch runs", ["--repeat", "3"], ["--pages", "300", "--megabytes", "1"]),
     "bench_api": ("API latency", ["--workers", "2"], ["--quick"]),
+    "bench_review": ("Review page speed", [], ["--rounds", "10"]),
 }
 
 

@@ -147,11 +147,44 @@ def test_proposals_filter_decide_and_derive_text(client, stored):
 def test_bulk_decision_by_filter(client, stored):
     document_id, by_rule = stored
     client.patch(f"/v1/proposals/{by_rule['fix_lookalike']['id']}", json={"status": "rejected"})
-    response = client.post("/v1/proposals/decisions", json={"status": "accepted", "document_id": document_id, "min_confidence": 0.1})
-    assert response.status_code == 200 and response.json() == {"updated": 2}
+    bulk = {"status": "accepted", "document_id": document_id, "min_confidence": 0.1}
+    preview = client.post("/v1/proposals/decisions", json=bulk | {"preview": True})
+    assert preview.json() == {"updated": 2, "batch": None}
     statuses = {p["rule"]: p["status"] for p in client.get(f"/v1/documents/{document_id}/proposals").json()}
-    assert statuses == {"remove_doubled_character": "accepted", "fix_lookalike": "rejected", "match_domain_term": "accepted"}
+    assert statuses == {"remove_doubled_character": "pending", "fix_lookalike": "rejected", "match_domain_term": "pending"}
+    response = client.post("/v1/proposals/decisions", json=bulk, headers={"X-Jiaokan-Reviewer": "%E5%BC%A0%E4%B8%89"})
+    assert response.status_code == 200 and response.json()["updated"] == 2
+    statuses = {p["rule"]: (p["status"], p["decided_by"]) for p in client.get(f"/v1/documents/{document_id}/proposals").json()}
+    assert statuses == {"remove_doubled_character": ("accepted", "张三"), "fix_lookalike": ("rejected", None),
+                        "match_domain_term": ("accepted", "张三")}
     assert client.post("/v1/proposals/decisions", json={"status": "accepted", "collection": "nope"}).status_code == 404
+
+    # undone as one step: both back to pending, the person's earlier rejection untouched
+    undo = client.post(f"/v1/proposals/decisions/{response.json()['batch']}/undo")
+    assert undo.json() == {"restored": 2}
+    statuses = {p["rule"]: p["status"] for p in client.get(f"/v1/documents/{document_id}/proposals").json()}
+    assert statuses == {"remove_doubled_character": "pending", "fix_lookalike": "rejected", "match_domain_term": "pending"}
+    history = client.get(f"/v1/proposals/{by_rule['match_domain_term']['id']}/history").json()
+    assert [(item["status"], item["previous_status"]) for item in history] == [("accepted", "pending"), ("pending", "accepted")]
+    assert client.post("/v1/proposals/decisions/00ff/undo").status_code == 404
+    assert client.post("/v1/proposals/decisions", json=bulk, headers={"X-Jiaokan-Reviewer": "%FF"}).status_code == 422
+
+
+def test_typed_reading_comment_and_reviewer_change_the_text_and_the_export(client, stored):
+    document_id, by_rule = stored
+    proposal_id = by_rule["fix_lookalike"]["id"]
+    decided = client.patch(f"/v1/proposals/{proposal_id}",
+                           json={"status": "accepted", "reading": "丑", "comment": "the 1998 edition", "decided_by": "李四"})
+    assert decided.status_code == 200
+    assert (decided.json()["reading"], decided.json()["comment"], decided.json()["decided_by"]) == ("丑", "the 1998 edition", "李四")
+    assert "丑午工程" in client.get(f"/v1/documents/{document_id}/text").json()["text"]
+    assert client.patch(f"/v1/proposals/{proposal_id}", json={"status": "rejected", "reading": "丑"}).status_code == 422
+    import json
+
+    record = json.loads(client.get("/v1/collections/default/export").text.splitlines()[0])
+    exported = next(p for p in record["proposals"] if p["id"] == proposal_id)
+    assert exported["reading"] == "丑" and exported["decided_by"] == "李四"
+    assert exported["history"][-1]["comment"] == "the 1998 edition" and "丑午工程" in record["text"]
 
 
 def test_export_is_json_lines_with_texts_and_decisions(client, stored):
@@ -237,3 +270,19 @@ def test_documents_on_postgresql(postgres_url, make_settings, store_edits):
             assert client.get("/v1/documents").json()["total"] == 2
     finally:
         app.state.engine.dispose()
+
+
+def test_a_reviewer_types_a_reading_where_the_engine_proposed_nothing(client, stored):
+    document_id, by_rule = stored
+    start = TEXT.index("继续")
+    body = {"start": start, "end": start + 2, "original": "继续", "reading": "持续", "comment": "as printed", "decided_by": "赵六"}
+    created = client.post(f"/v1/documents/{document_id}/corrections", json=body)
+    assert created.status_code == 201
+    assert (created.json()["rule"], created.json()["status"], created.json()["decided_by"]) == ("reviewer_reading", "accepted", "赵六")
+    assert "持续实施" in client.get(f"/v1/documents/{document_id}/text").json()["text"]
+    assert client.post(f"/v1/documents/{document_id}/corrections", json=body | {"original": "连续"}).status_code == 409
+    overlapping = {"start": TEXT.index("午"), "end": TEXT.index("午") + 1, "original": "午", "reading": "子"}
+    assert client.post(f"/v1/documents/{document_id}/corrections", json=overlapping).status_code == 409
+    assert client.post(f"/v1/documents/{document_id}/corrections", json=body | {"end": 10**6}).status_code == 422
+    history = client.get(f"/v1/proposals/{created.json()['id']}/history").json()
+    assert [(item["status"], item["reading"], item["comment"]) for item in history] == [("accepted", "持续", "as printed")]

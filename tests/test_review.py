@@ -39,6 +39,53 @@ def test_document_page_puts_each_proposal_in_place(client, sqlite_url, store_edi
     edits = [edit(text, "乙", "一"), edit(text, "丁", ""), edit(text, "庚", "更", rule="majority_reading")]
     ids = store_edits(sqlite_url, [("t.txt", text, edits)])
     html = client.get(f"/review/documents/{ids['t.txt']}").text
-    article = re.search(r'<article class="text" id="text"[^>]*>(.*?)</article>', html, re.S).group(1)
+    article = re.search(r'<article class="text[^"]*" id="text"[^>]*>(.*?)</article>', html, re.S).group(1)
     assert re.sub(r"<ins>.*?</ins>|<[^>]+>", "", article) == text  # the original, with nothing lost or doubled
     assert article.count('class="proposal') == 3
+
+
+def test_queue_orders_what_most_needs_a_person_first_and_filters(client, sqlite_url, store_edits):
+    text = "午午工程带光调联，建档立卡卡脱贫人口。"
+    ids = store_edits(sqlite_url, [
+        ("a.txt", text, [edit(text, "午", "子", confidence=0.9), edit(text, "调联", "联调", rule="lexicon_reading", confidence=0.55)]),
+        ("b.txt", text, [edit(text, "卡", "", rule="remove_doubled_character", occurrence=1, confidence=0.6),
+                         (edit(text, "，", ",", rule="widen_punctuation", kind="normalisation", confidence=0.97), True)]),
+    ])
+    page = client.get("/review/queue").text
+    items = re.findall(r'<li class="queue-item" data-proposal-id="(\d+)">.*?<span class="document-name">([^<]+)</span> · (\w+)', page, re.S)
+    # only what needs a person (the applied punctuation is not), lowest confidence first
+    assert [(name, rule) for _, name, rule in items] == [("a.txt", "lexicon_reading"), ("b.txt", "remove_doubled_character"), ("a.txt", "fix_lookalike")]
+    assert f"/review/documents/{ids['a.txt']}#p{items[0][0]}" in page
+    assert re.findall(r"document-name\">([^<]+)<", client.get("/review/queue", params={"rule": "remove_doubled_character"}).text) == ["b.txt"]
+    assert len(re.findall("queue-item", client.get("/review/queue", params={"text": "联调"}).text)) == 1
+    assert len(re.findall("queue-item", client.get("/review/queue", params={"min_confidence": 0.8}).text)) == 1
+    assert len(re.findall("queue-item", client.get("/review/queue", params={"status": "any"}).text)) == 4
+    assert client.get("/review/queue", params={"status": "nonsense"}).headers["content-type"].startswith("text/html")
+
+
+def test_review_errors_are_html_pages_and_api_errors_stay_json(client):
+    missing = client.get("/review/documents/424242")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "no document with id 424242" in missing.text and "<!doctype html>" in missing.text
+    assert client.get("/review/nothing-here").status_code == 404
+    assert client.get("/review/nothing-here").headers["content-type"].startswith("text/html")
+    assert client.get("/v1/documents/424242").json() == {"detail": "no document with id 424242"}
+    assert client.get("/v1/nothing-here").json() == {"detail": "Not Found"}
+    assert client.get("/favicon.ico").content[:4] == b"\x00\x00\x01\x00"
+
+
+def test_document_page_carries_history_and_links_to_each_copys_place(client, sqlite_url, store_edits):
+    text = "甲乙丙，午午工程。"
+    witness = "甲乙丙,子午工程。"
+    evidence = {"readings": [{"document": "t.txt", "reading": "午午工程", "self": True}, {"document": "w.txt", "reading": "子午工程"}],
+                "chosen": "子午工程", "context": "乙丙[子午工程]"}
+    ids = store_edits(sqlite_url, [("t.txt", text, [edit(text, "午", "子", rule="majority_reading", kind="consensus", evidence=evidence)]),
+                                   ("w.txt", witness, [])])
+    (proposal,) = client.get(f"/v1/documents/{ids['t.txt']}/proposals").json()
+    client.patch(f"/v1/proposals/{proposal['id']}", json={"status": "accepted", "decided_by": "张三", "comment": "as printed"})
+    html = client.get(f"/review/documents/{ids['t.txt']}").text
+    data = json.loads(re.search(r'id="proposal-data">(.*?)</script>', html, re.S).group(1))[str(proposal["id"])]
+    assert [(item["status"], item["decided_by"], item["comment"]) for item in data["history"]] == [("accepted", "张三", "as printed")]
+    assert data["places"] == [f"/review/documents/{ids['t.txt']}?at=4-8#place", f"/review/documents/{ids['w.txt']}?at=4-8#place"]
+    marked = client.get(f"/review/documents/{ids['w.txt']}", params={"at": "4-8"}).text
+    assert '<mark class="place" id="place" tabindex="-1">子午工程</mark>' in marked

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import edit
-from test_review_browser import TEXT, browser_page, server, stored_proposals  # noqa: F401 (fixtures)
+from test_review_browser import TEXT, browser_page, running, server, stored_proposals  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 TOKEN = "review-token-0123456789abcdef"
 
 
-@pytest.mark.parametrize("server", [{"access_tokens": (TOKEN,)}], indirect=True)
+@pytest.mark.parametrize("running", [{"access_tokens": (TOKEN,)}], indirect=True)
 def test_the_page_asks_for_the_token_once_and_then_decides(server, browser_page, sqlite_url, store_edits):
     import httpx
 

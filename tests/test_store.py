@@ -156,7 +156,7 @@ def test_bulk_decision_touches_only_pending_matches(database_url, store, store_e
     by_rule = {(proposal.rule, proposal.confidence): proposal for proposal in proposals_of(store, ids["doc.txt"]).values()}
     decide(store, by_rule["fix_lookalike", 0.9].id, "rejected")
     with store() as session, repository.write_transaction(session):
-        changed = repository.decide_many(session, "accepted", document_id=ids["doc.txt"], rule="fix_lookalike", min_confidence=0.2)
+        changed = repository.decide_many(session, "accepted", document_id=ids["doc.txt"], rule="fix_lookalike", min_confidence=0.2).updated
     assert changed == 1
     statuses = {(proposal.rule, proposal.confidence): proposal.status for proposal in proposals_of(store, ids["doc.txt"]).values()}
     assert statuses == {
@@ -306,3 +306,34 @@ def test_unlocked_recompute_keeps_decisions_taken_and_documents_added_while_the_
         (document_b,) = [s.document for s in repository.list_documents(session)[0] if s.document.name == "b.txt"]
         assert [p.replacement for p in repository.list_proposals(session, document_b.id)] == ["子"]
         assert repository.find_collection(session, "default").config_fingerprint == EngineConfig().fingerprint()
+
+
+def test_bulk_decision_undo_queue_and_corrections_on_each_database(database_url, store, store_edits):
+    edits = [
+        edit(TEXT, "卡", "", rule="remove_doubled_character", occurrence=1, confidence=0.95),
+        edit(TEXT, "午", "子", confidence=0.9),
+        edit(TEXT, "冲刺", "冲次", confidence=0.3),
+    ]
+    ids = store_edits(database_url, [("doc.txt", TEXT, edits)])
+    by_confidence = {proposal.confidence: proposal for proposal in proposals_of(store, ids["doc.txt"]).values()}
+    decide(store, by_confidence[0.9].id, "rejected", decided_by="张三")
+    with store() as session, repository.write_transaction(session):
+        result = repository.decide_many(session, "accepted", document_id=ids["doc.txt"], decided_by="李四")
+    assert result.updated == 2 and result.batch
+    with store() as session:
+        entries, total = repository.review_queue(session, status="accepted", text="冲")
+        assert total == 1 and entries[0].proposal.decided_by == "李四" and entries[0].document_name == "doc.txt"
+        assert [entry.proposal.confidence for entry in repository.review_queue(session, status=None)[0]] == [0.3, 0.9, 0.95]
+    with store() as session, repository.write_transaction(session):
+        assert repository.undo_batch(session, result.batch) == 2
+    statuses = {proposal.confidence: proposal.status for proposal in proposals_of(store, ids["doc.txt"]).values()}
+    assert statuses == {0.95: "pending", 0.9: "rejected", 0.3: "pending"}
+    start = TEXT.index("继续")
+    with store() as session, repository.write_transaction(session):
+        typed = repository.add_correction(session, ids["doc.txt"], start, start + 2, "继续", "持续", decided_by="王五")
+        typed_id = typed.id
+    with store() as session:
+        assert "持续" in repository.final_text(repository.get_document(session, ids["doc.txt"]))
+        history = repository.decision_history(session, [typed_id, by_confidence[0.9].id])
+        assert [item["decided_by"] for item in history[typed_id]] == ["王五"]
+        assert [item["status"] for item in history[by_confidence[0.9].id]] == ["rejected"]

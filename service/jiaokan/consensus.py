@@ -152,16 +152,19 @@ def collate(
     page = page_evidence(view.original, view.units) if decided else {}
     for (start, end, voters, decision, found_in), measured in zip(decided, readings_evidence(resources, questions)):
         measured.update(page)
-        variant = _judge_window(collation, name, view, start, end, voters, decision, measured, resources, config, found_in)
+        variant = _judge_window(collation, name, view, start, end, voters, decision, measured, resources, config, found_in, reliability)
         if variant is not None:
             collation.variants.append(variant)
     return collation
 
 
-def _judge_window(collation, name, view, start, end, voters, decision: _Decision, measured: dict, resources, config, found_in) -> Variant | None:
+def _judge_window(collation, name, view, start, end, voters, decision: _Decision, measured: dict, resources, config, found_in,
+                  reliability: Mapping[str, float]) -> Variant | None:
     """Add the window's edit to ``collation`` if the evidence holds it to be an OCR error;
     else the variant to report (None when the readings differ only in punctuation).
-    ``measured``: the reading's evidence (`jiaokan.evidence.reading_evidence`)."""
+    ``measured``: the reading's evidence (`jiaokan.evidence.reading_evidence`). Both carry each
+    copy's estimated reliability (``reliability``: document -> share of its characters read
+    right), for the reviewer to weigh the copies by."""
     own = view.units[start:end]
     chosen = "".join(decision.units)
     measured = _window_evidence(view, start, end, own, chosen, voters, decision, measured, resources)
@@ -169,9 +172,10 @@ def _judge_window(collation, name, view, start, end, voters, decision: _Decision
     reason = _variant_reason(decision.rule, measured, resources)
     if reason is None and confidence < config.proposal_threshold:
         reason = "too doubtful to call a misreading"
+    copies = {document: round(reliability.get(document, DEFAULT_RELIABILITY), 3) for document in [name, *(voter.witness for voter in voters)]}
     if reason is not None and config.proposal_threshold > 0:
-        return _variant(name, view, start, end, voters, reason, measured | {"confidence": confidence})
-    evidence = _evidence(name, view, start, end, voters, decision.units, decision.rule, resources) | measured
+        return _variant(name, view, start, end, voters, reason, measured | {"confidence": confidence, "reliability": copies})
+    evidence = _evidence(name, view, start, end, voters, decision.units, decision.rule, resources) | measured | {"reliability": copies}
     if reason is not None:  # every candidate is proposed (what the calibration fit looks at); a variant never applies
         evidence["variant"] = reason
         confidence = 0.0

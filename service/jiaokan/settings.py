@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     max_witnesses: int = Field(default=50, ge=0, le=1000)
     #: run alembic ``upgrade head`` when the app starts
     migrate_on_start: bool = True
+    #: the reviewer's name a decision carries when the request names none (body or header)
+    reviewer: str | None = Field(default=None, max_length=200)
     #: load the engine's resources before answering (the first correction otherwise takes seconds)
     warm_up: bool = True
     #: characters (text plus witnesses) POST /v1/correct corrects while the client waits; beyond

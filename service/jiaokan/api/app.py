@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None):
     """The app for ``settings`` (default: read from the ``JIAOKAN_*`` environment)."""
     from fastapi import FastAPI
 
+    from jiaokan.api.docs import mount_docs
     from jiaokan.api.engine_configs import EngineConfigs
     from jiaokan.api.engine_lane import EngineLane
     from jiaokan.api.errors import install_error_handlers
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None):
         app.state.engine_lane.close()
         engine.dispose()
 
-    app = FastAPI(title="jiaokan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, responses=common_responses())
+    app = FastAPI(title="jiaokan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, responses=common_responses(),
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None):
     for module in (health, correct, documents, proposals, lexicon):
         app.include_router(module.router)
     mount_review(app)
+    mount_docs(app)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout)
     app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts, access_tokens=settings.access_tokens)
     return app

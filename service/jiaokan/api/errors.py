@@ -82,9 +82,15 @@ def allowed_methods(app, scope) -> list[str]:
     return sorted({"OPTIONS", *filter(taken, HTTP_METHODS)})
 
 
+#: paths whose errors are pages for people (the review page), not JSON
+HTML_ERROR_PREFIX = "/review"
+
+
 def install_error_handlers(app) -> None:
     """Map `JiaokanError` (and its subclasses), database refusals, validation errors and
-    methods a path does not take to JSON responses."""
+    methods a path does not take to JSON responses; under ``/review`` to an HTML page instead,
+    when the app has a page renderer (``app.state.render_error_page(request, status, message)``,
+    set by the review page)."""
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
     from sqlalchemy.exc import DBAPIError
@@ -92,9 +98,15 @@ def install_error_handlers(app) -> None:
 
     from jiaokan.store.database import storage_error
 
-    async def handle_jiaokan_error(_request, error: JiaokanError):
+    def respond(request, status: int, content: dict, message: str, headers=None):
+        renderer = getattr(request.app.state, "render_error_page", None)
+        if renderer is not None and request.url.path.startswith(HTML_ERROR_PREFIX) and "/static/" not in request.url.path:
+            return renderer(request, status, message)
+        return JSONResponse(status_code=status, content=content, headers=headers)
+
+    async def handle_jiaokan_error(request, error: JiaokanError):
         status = status_for(error)
-        return JSONResponse(status_code=status, content=error_content(status, str(error)))
+        return respond(request, status, error_content(status, str(error)), _printable(str(error)))
 
     async def handle_database_error(request, error: DBAPIError):
         translated = storage_error(error)
@@ -105,16 +117,20 @@ def install_error_handlers(app) -> None:
     async def handle_validation_error(request, error: RequestValidationError):
         errors = error.errors()
         if errors and all(tuple(item.get("loc", ()))[:1] == ("path",) for item in errors):
-            return JSONResponse(status_code=404, content={"detail": f"nothing at {_printable(request.url.path)}: no such id"})
-        return JSONResponse(status_code=422, content={"detail": validation_details(errors)})
+            message = f"nothing at {_printable(request.url.path)}: no such id"
+            return respond(request, 404, {"detail": message}, message)
+        details = validation_details(errors)
+        message = "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in details)
+        return respond(request, 422, {"detail": details}, message)
 
     async def handle_http_error(request, error: HTTPException):
         if error.status_code != 405:
-            return JSONResponse(status_code=error.status_code, content={"detail": error.detail}, headers=error.headers)
+            return respond(request, error.status_code, {"detail": error.detail}, str(error.detail), error.headers)
         allow = {"allow": ", ".join(allowed_methods(request.app, request.scope))}
         if request.method == "OPTIONS":
             return Response(status_code=204, headers=allow)
-        return JSONResponse(status_code=405, content={"detail": f"{request.method} is not allowed here"}, headers=allow)
+        message = f"{request.method} is not allowed here"
+        return respond(request, 405, {"detail": message}, message, allow)
 
     app.add_exception_handler(JiaokanError, handle_jiaokan_error)
     app.add_exception_handler(DBAPIError, handle_database_error)

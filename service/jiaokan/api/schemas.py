@@ -263,7 +263,21 @@ class ProposalPublic(BaseModel):
     applies: bool = Field(description="part of the final text: accepted, or pending and auto")
     decided_at: datetime | None
     decided_by: str | None
+    reading: str | None = Field(default=None, description="the reviewer's own reading of the span (the final text takes it)")
+    comment: str | None = Field(default=None, description="the reviewer's comment on the latest decision")
     version: int = Field(description="send it back with a decision to refuse it if someone decided meanwhile")
+
+
+class DecisionPublic(BaseModel):
+    """One decision taken on a proposal (its history)."""
+
+    status: Status
+    reading: str | None
+    comment: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    previous_status: Status
+    batch: str | None = Field(description="the bulk decision it was part of (undo it as one step)")
 
 
 class ProposalDecision(RequestModel):
@@ -271,9 +285,31 @@ class ProposalDecision(RequestModel):
 
     status: Status
     version: int | None = Field(default=None, ge=1, le=MAX_INT, description="expected current version (409 if stale)")
+    decided_by: StoredText | None = Field(
+        default=None, max_length=200, description="the reviewer (else the X-Jiaokan-Reviewer header, else JIAOKAN_REVIEWER)"
+    )
+    reading: StoredText | None = Field(
+        default=None, max_length=10_000, description="the right reading of the span, typed by the reviewer (with 'accepted')"
+    )
+    comment: StoredText | None = Field(default=None, max_length=2_000)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "accepted", "version": 1}, {"status": "accepted", "reading": "子午", "comment": "per the 1998 edition"}]},
+    )
+
+
+class ReviewerCorrection(RequestModel):
+    """The right reading of a span where the engine proposed nothing, typed by a reviewer."""
+
+    start: int = Field(ge=0, le=MAX_INT)
+    end: int = Field(ge=0, le=MAX_INT)
+    original: StoredText = Field(max_length=10_000, description="what the text reads there (409 if it does not)")
+    reading: StoredText = Field(max_length=10_000)
+    comment: StoredText | None = Field(default=None, max_length=2_000)
     decided_by: StoredText | None = Field(default=None, max_length=200)
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "accepted", "version": 1}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"start": 12, "end": 14, "original": "末来", "reading": "未来"}]})
 
 
 class BulkDecision(RequestModel):
@@ -287,6 +323,7 @@ class BulkDecision(RequestModel):
     max_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     current_status: Status | None = Field(default="pending", description="only proposals in this status (null: any)")
     decided_by: StoredText | None = Field(default=None, max_length=200)
+    preview: bool = Field(default=False, description="only count what would change")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -297,9 +334,16 @@ class BulkDecision(RequestModel):
 
 
 class BulkDecisionResult(BaseModel):
-    """How many proposals changed."""
+    """How many proposals changed (or would, for a preview), and the batch that undoes them."""
 
     updated: int
+    batch: str | None = Field(default=None, description="POST /v1/proposals/decisions/{batch}/undo takes them back")
+
+
+class BulkUndoResult(BaseModel):
+    """How many proposals a bulk undo restored (one decided again since keeps that decision)."""
+
+    restored: int
 
 
 class DocumentText(BaseModel):

@@ -98,8 +98,21 @@ class Proposal(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
     #: bumped on every decision: PATCH with a stale version is refused (optimistic concurrency)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: the reviewer's own reading of the span (typed in), which the final text takes instead of
+    #: ``replacement``; None: the engine's replacement
+    reading: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    #: the reviewer's comment on the latest decision
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
     document: Mapped[Document] = relationship(back_populates="proposals")
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="Decision.id", passive_deletes=True
+    )
+
+    @property
+    def applied_replacement(self) -> str:
+        """What the final text reads at the span when this proposal applies (`applied_replacement`)."""
+        return applied_replacement(self)
 
     @property
     def applies(self) -> bool:
@@ -110,6 +123,32 @@ class Proposal(Base):
     def match_key(self) -> tuple[int, int, str, str]:
         """What identifies 'the same proposal' across recomputations."""
         return (self.start, self.end, self.replacement, self.rule)
+
+
+def applied_replacement(proposal) -> str:
+    """What the final text reads at a proposal's span when it applies: the reviewer's reading if
+    one was typed, else the engine's replacement (``proposal``: a `Proposal` or a row of its table)."""
+    return proposal.replacement if proposal.reading is None else proposal.reading
+
+
+class Decision(Base):
+    """One decision taken on a proposal (its history), with what it replaced so it can be undone;
+    the decisions of one bulk action share a ``batch``."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reading: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    previous_status: Mapped[str] = mapped_column(String(16))
+    previous_reading: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    batch: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None, index=True)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="decisions")
 
 
 class Term(Base):

@@ -23,6 +23,7 @@ from jiaokan.store.models import (
     REJECTED,
     STATUSES,
     Collection,
+    Decision,
     Document,
     LexiconVersion,
     Proposal,
@@ -298,6 +299,15 @@ def list_proposals(
     return list(session.scalars(query.order_by(Proposal.start, Proposal.end, Proposal.id)))
 
 
+def proposal_rows(session: "Session", document_id: int) -> list[Any]:
+    """The document's proposals in text order as plain rows (every column, read-only): what a
+    page of thousands of proposals reads, without building an ORM object for each."""
+    from sqlalchemy import select
+
+    table = Proposal.__table__
+    return list(session.execute(select(table).where(table.c.document_id == document_id).order_by(table.c.start, table.c.end, table.c.id)))
+
+
 def _filtered(query, status, rule, min_confidence, max_confidence):
     if status is not None:
         query = query.where(Proposal.status == status)
@@ -318,6 +328,10 @@ def get_proposal(session: "Session", proposal_id: int) -> Proposal:
     return proposal
 
 
+MAX_READING_LENGTH = 10_000
+MAX_COMMENT_LENGTH = 2_000
+
+
 def decide_proposal(
     session: "Session",
     proposal_id: int,
@@ -325,19 +339,22 @@ def decide_proposal(
     *,
     expected_version: int | None = None,
     decided_by: str | None = None,
+    reading: str | None = None,
+    comment: str | None = None,
 ) -> Proposal:
-    """Record a decision in one atomic UPDATE, so concurrent decisions serialise cleanly.
+    """Record a decision in one atomic UPDATE, so concurrent decisions serialise cleanly, and
+    keep it in the proposal's history (`Decision`).
 
     With ``expected_version`` the decision applies only if nobody decided in between
     (else `ConflictError`); without it the last decision wins. Either way the version
-    counts every decision taken. ``pending`` takes a decision back.
+    counts every decision taken. ``pending`` takes a decision back. ``reading``: the
+    reviewer's own text for the span (only with ``accepted``: the final text reads it).
     """
     from sqlalchemy import update
 
-    if status not in STATUSES:
-        raise InputError(f"status must be one of {', '.join(STATUSES)}")
-    if decided_by is not None:
-        check_text(decided_by, "decided_by")
+    _check_decision(status, decided_by, reading, comment)
+    before = get_proposal(session, proposal_id)
+    previous_status, previous_reading = before.status, before.reading
     statement = (
         update(Proposal)
         .where(Proposal.id == proposal_id)
@@ -346,6 +363,8 @@ def decide_proposal(
             version=Proposal.version + 1,
             decided_at=None if status == PENDING else utc_now(),
             decided_by=None if status == PENDING else decided_by,
+            reading=reading if status == ACCEPTED else None,
+            comment=comment,
         )
         .execution_options(synchronize_session=False)
     )
@@ -358,7 +377,82 @@ def decide_proposal(
         raise ConflictError(
             f"proposal {proposal_id} is at version {proposal.version}, not {expected_version}: someone decided it meanwhile"
         )
+    session.add(Decision(
+        proposal_id=proposal_id, status=status, reading=proposal.reading, comment=comment, decided_by=decided_by,
+        decided_at=utc_now(), previous_status=previous_status, previous_reading=previous_reading,
+    ))
+    session.flush()
     return proposal
+
+
+def _check_decision(status: str, decided_by: str | None, reading: str | None, comment: str | None) -> None:
+    if status not in STATUSES:
+        raise InputError(f"status must be one of {', '.join(STATUSES)}")
+    if decided_by is not None:
+        check_text(decided_by, "decided_by")
+    if reading is not None:
+        check_text(reading, "reading")
+        if status != ACCEPTED:
+            raise InputError("a typed reading goes with status 'accepted'")
+        if len(reading) > MAX_READING_LENGTH:
+            raise InputError(f"a reading has at most {MAX_READING_LENGTH} characters")
+    if comment is not None:
+        check_text(comment, "comment")
+        if len(comment) > MAX_COMMENT_LENGTH:
+            raise InputError(f"a comment has at most {MAX_COMMENT_LENGTH} characters")
+
+
+#: the rule of a correction a reviewer typed where the engine proposed nothing
+REVIEWER_RULE = "reviewer_reading"
+
+
+def add_correction(
+    session: "Session",
+    document_id: int,
+    start: int,
+    end: int,
+    original: str,
+    reading: str,
+    *,
+    decided_by: str | None = None,
+    comment: str | None = None,
+) -> Proposal:
+    """A reviewer's own reading of ``[start, end)`` where the engine proposed nothing: stored as an
+    accepted proposal of rule `REVIEWER_RULE` (so the final text, the export and `jiaokan apply`
+    take it, and a recomputation keeps it like any decision). ``original`` must be what the text
+    reads there (`ConflictError` otherwise: the page was stale); a span overlapping a proposal is
+    refused (decide that proposal, typing its reading, instead)."""
+    document = get_document(session, document_id)
+    _check_decision(ACCEPTED, decided_by, reading, comment)
+    if not 0 <= start <= end <= len(document.original):
+        raise InputError(f"the span {start}-{end} is outside the document (length {len(document.original)})")
+    if document.original[start:end] != original:
+        raise ConflictError(f"the document reads {document.original[start:end]!r} at {start}-{end}, not {original!r}")
+    if reading == original:
+        raise InputError("the reading is what the text already reads")
+    for other in document.proposals:
+        if spans_overlap((start, end), (other.start, other.end)):
+            raise ConflictError(f"the span overlaps proposal {other.id} ({other.rule}): decide that one, typing its reading")
+    now = utc_now()
+    proposal = Proposal(
+        start=start, end=end, original=original, replacement=reading, rule=REVIEWER_RULE, kind="review", confidence=1.0,
+        evidence={"rule": REVIEWER_RULE}, auto=False, status=ACCEPTED, version=1, decided_at=now, decided_by=decided_by,
+        comment=comment,
+    )
+    document.proposals.append(proposal)
+    session.flush()
+    session.add(Decision(proposal_id=proposal.id, status=ACCEPTED, reading=reading, comment=comment, decided_by=decided_by,
+                         decided_at=now, previous_status=PENDING))
+    session.flush()
+    return proposal
+
+
+@dataclass
+class BulkResult:
+    """What a bulk decision changed (or, for a preview, would change) and the batch that undoes it."""
+
+    updated: int
+    batch: str | None = None
 
 
 def decide_many(
@@ -372,16 +466,24 @@ def decide_many(
     max_confidence: float | None = None,
     current_status: str | None = PENDING,
     decided_by: str | None = None,
-) -> int:
+    preview: bool = False,
+) -> BulkResult:
     """Decide every proposal matching the filter; by default only still-pending ones, so a
-    bulk action never overrides a person's earlier decision. Returns how many changed."""
+    bulk action never overrides a person's earlier decision. Returns how many changed and the
+    batch its decisions share (`undo_batch` takes them back as one step); with ``preview``,
+    only how many would change."""
+    import uuid
+
     from sqlalchemy import select, update
 
     if status not in STATUSES or (current_status is not None and current_status not in STATUSES):
         raise InputError(f"status must be one of {', '.join(STATUSES)}")
+    if decided_by is not None:
+        check_text(decided_by, "decided_by")
     if document_id is not None:
         get_document(session, document_id)
-    selection = _filtered(select(Proposal.id), current_status, rule, min_confidence, max_confidence)
+    selection = _filtered(select(Proposal.id, Proposal.status, Proposal.reading), current_status, rule, min_confidence, max_confidence)
+    selection = selection.where(Proposal.status != status)
     if document_id is not None:
         selection = selection.where(Proposal.document_id == document_id)
     if collection is not None:
@@ -389,21 +491,176 @@ def decide_many(
         selection = selection.where(
             Proposal.document_id.in_(select(Document.id).where(Document.collection_id == collection_id))
         )
-    statement = (
-        update(Proposal)
-        .where(Proposal.id.in_(selection.scalar_subquery()))
-        .where(Proposal.status != status)
-        .values(
-            status=status,
-            version=Proposal.version + 1,
-            decided_at=None if status == PENDING else utc_now(),
-            decided_by=None if status == PENDING else decided_by,
+    rows = session.execute(selection.order_by(Proposal.id)).all()
+    if preview or not rows:
+        return BulkResult(len(rows))
+    batch = uuid.uuid4().hex
+    now = utc_now()
+    for chunk in _chunks(rows, 500):
+        session.execute(
+            update(Proposal)
+            .where(Proposal.id.in_([row.id for row in chunk]))
+            .values(
+                status=status,
+                version=Proposal.version + 1,
+                decided_at=None if status == PENDING else now,
+                decided_by=None if status == PENDING else decided_by,
+                reading=None,
+                comment=None,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
+    session.add_all(
+        Decision(proposal_id=row.id, status=status, decided_by=decided_by, decided_at=now,
+                 previous_status=row.status, previous_reading=row.reading, batch=batch)
+        for row in rows
     )
-    changed = session.execute(statement).rowcount
+    session.flush()
     session.expire_all()
-    return changed
+    return BulkResult(len(rows), batch)
+
+
+def undo_batch(session: "Session", batch: str, *, decided_by: str | None = None) -> int:
+    """Take back a bulk decision as one step: every proposal of ``batch`` returns to the status
+    (and reading) it had, unless someone decided it since (then it keeps that later decision).
+    The undoing is itself recorded in each proposal's history. Returns how many were restored."""
+    from sqlalchemy import func, select
+
+    decisions = list(session.scalars(select(Decision).where(Decision.batch == batch).order_by(Decision.id)))
+    if not decisions:
+        raise NotFoundError(f"no bulk decision {batch!r}")
+    proposal_ids = [decision.proposal_id for decision in decisions]
+    latest = dict(session.execute(
+        select(Decision.proposal_id, func.max(Decision.id)).where(Decision.proposal_id.in_(proposal_ids)).group_by(Decision.proposal_id)
+    ).all())
+    proposals = {proposal.id: proposal for proposal in session.scalars(select(Proposal).where(Proposal.id.in_(proposal_ids)))}
+    now = utc_now()
+    restored = 0
+    for decision in decisions:
+        proposal = proposals.get(decision.proposal_id)
+        if proposal is None or latest.get(decision.proposal_id) != decision.id:
+            continue  # decided again since: that later decision stands
+        proposal.status = decision.previous_status
+        proposal.reading = decision.previous_reading
+        proposal.version += 1
+        proposal.decided_at = None if proposal.status == PENDING else now
+        proposal.decided_by = None if proposal.status == PENDING else decided_by
+        session.add(Decision(proposal_id=proposal.id, status=proposal.status, reading=proposal.reading, decided_by=decided_by,
+                             decided_at=now, previous_status=decision.status, previous_reading=decision.reading,
+                             comment=f"undo of bulk decision {batch}", batch=f"undo-{batch}"[:32]))
+        restored += 1
+    session.flush()
+    return restored
+
+
+def decision_history(session: "Session", proposal_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every decision taken on each of ``proposal_ids``, oldest first (one query)."""
+    from sqlalchemy import select
+
+    history: dict[int, list[dict[str, Any]]] = {proposal_id: [] for proposal_id in proposal_ids}
+    for chunk in _chunks(list(proposal_ids), 500):
+        for decision in session.scalars(select(Decision).where(Decision.proposal_id.in_(chunk)).order_by(Decision.id)):
+            history[decision.proposal_id].append(decision_record(decision))
+    return history
+
+
+def decision_record(decision: Decision) -> dict[str, Any]:
+    """A decision as a JSON-ready dict (history, export)."""
+    return {
+        "status": decision.status,
+        "reading": decision.reading,
+        "comment": decision.comment,
+        "decided_by": decision.decided_by,
+        "decided_at": _utc_iso(decision.decided_at),
+        "previous_status": decision.previous_status,
+        "batch": decision.batch,
+    }
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for index in range(0, len(items), size):
+        yield items[index:index + size]
+
+
+# --- the review queue -----------------------------------------------------------------------
+
+#: what the queue's ``status`` filter can say besides a status: pending and not applied by the policy
+TO_REVIEW = "review"
+
+
+@dataclass
+class QueueEntry:
+    """A proposal in the review queue with its document's name and collection."""
+
+    proposal: Proposal
+    document_name: str
+    collection: str
+
+
+def review_queue(
+    session: "Session",
+    *,
+    collection: str | None = None,
+    status: str | None = TO_REVIEW,
+    rule: str | None = None,
+    min_confidence: float | None = None,
+    max_confidence: float | None = None,
+    text: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[QueueEntry], int]:
+    """Proposals across documents, what most needs a person first: the lowest confidence, then
+    the largest change (the most text it touches); filtered by collection, status (``review``:
+    pending and not applied by the policy), rule, confidence and text (in the proposal's
+    original or replacement, or the document's name). Returns a page and the total."""
+    from sqlalchemy import func, or_, select
+
+    if status is not None and status != TO_REVIEW and status not in STATUSES:
+        raise InputError(f"status must be {TO_REVIEW!r} or one of {', '.join(STATUSES)}")
+    query = select(Proposal, Document.name, Collection.name).join(Document, Proposal.document_id == Document.id).join(Collection)
+    if status == TO_REVIEW:
+        query = query.where(Proposal.status == PENDING, Proposal.auto.is_(False))
+        status = None
+    query = _filtered(query, status, rule, min_confidence, max_confidence)
+    if collection:
+        query = query.where(Collection.name == collection)
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(
+            Proposal.original.like(pattern, escape="\\"),
+            Proposal.replacement.like(pattern, escape="\\"),
+            Proposal.reading.like(pattern, escape="\\"),
+            Document.name.like(pattern, escape="\\"),
+        ))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    impact = func.length(Proposal.original) + func.length(Proposal.replacement)
+    rows = session.execute(
+        query.order_by(Proposal.confidence, impact.desc(), Document.name, Proposal.start).offset(offset).limit(limit)
+    ).all()
+    return [QueueEntry(proposal, name, collection_name) for proposal, name, collection_name in rows], total
+
+
+def known_rules(session: "Session") -> list[str]:
+    """The rules the stored proposals carry, sorted (what a filter can choose from)."""
+    from sqlalchemy import select
+
+    return list(session.scalars(select(Proposal.rule).distinct().order_by(Proposal.rule)))
+
+
+def next_document_with_work(session: "Session", document: Document) -> Document | None:
+    """The next document of the collection (by name, wrapping round) that still has a proposal
+    to review (pending and not applied by the policy); None when no other has."""
+    from sqlalchemy import select
+
+    with_work = (
+        select(Document.id, Document.name)
+        .where(Document.collection_id == document.collection_id, Document.id != document.id)
+        .where(Document.id.in_(select(Proposal.document_id).where(Proposal.status == PENDING, Proposal.auto.is_(False))))
+    )
+    row = session.execute(with_work.where(Document.name > document.name).order_by(Document.name).limit(1)).first()
+    if row is None:
+        row = session.execute(with_work.order_by(Document.name).limit(1)).first()
+    return None if row is None else session.get(Document, row.id)
 
 
 def merge_proposals(session: "Session", document: Document, computed: Iterable[tuple["Edit", bool]]) -> MergeStats:
@@ -498,7 +755,7 @@ def proposal_edit(proposal: Proposal) -> "Edit":
         start=proposal.start,
         end=proposal.end,
         original=proposal.original,
-        replacement=proposal.replacement,
+        replacement=proposal.applied_replacement,
         rule=proposal.rule,
         kind=proposal.kind,
         confidence=proposal.confidence,
@@ -611,6 +868,7 @@ def export_collection(session: "Session", collection: str) -> Iterator[dict[str,
         .options(selectinload(Document.proposals))
     )
     for document in session.scalars(query):
+        history = decision_history(session, [proposal.id for proposal in document.proposals])
         yield {
             "id": document.id,
             "name": document.name,
@@ -618,7 +876,7 @@ def export_collection(session: "Session", collection: str) -> Iterator[dict[str,
             "sha256": document.sha256,
             "original": document.original,
             "text": final_text(document),
-            "proposals": [proposal_record(proposal) for proposal in document.proposals],
+            "proposals": [proposal_record(proposal) | {"history": history[proposal.id]} for proposal in document.proposals],
             "variants": document_variants(document),
         }
 
@@ -641,6 +899,8 @@ def proposal_record(proposal: Proposal) -> dict[str, Any]:
         "applies": proposal.applies,
         "decided_at": proposal.decided_at.isoformat() if proposal.decided_at else None,
         "decided_by": proposal.decided_by,
+        "reading": proposal.reading,
+        "comment": proposal.comment,
         "version": proposal.version,
     }
 
@@ -730,10 +990,17 @@ __all__ = [
     "DocumentCounts",
     "DocumentSummary",
     "MergeStats",
+    "add_correction",
     "add_document",
     "add_term",
     "create_if_absent",
     "decide_many",
+    "decision_history",
+    "known_rules",
+    "proposal_rows",
+    "next_document_with_work",
+    "review_queue",
+    "undo_batch",
     "decide_proposal",
     "export_collection",
     "final_text",
