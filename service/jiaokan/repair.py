@@ -468,7 +468,7 @@ def _known_two_character_words(resources: Resources) -> list[str]:
 @lru_cache(maxsize=2)
 def _two_character_words(resources: Resources) -> IntegerTable:
     """Every known two-character word (`_pair_table`; built once per lexicon, `jiaokan.cache`)."""
-    return cached_table("two-character-words", lambda: _pair_table(_known_two_character_words(resources)), _lexicon_key(resources))
+    return cached_table("two-character-words", lambda: _pair_table(_known_two_character_words(resources)), _lexicon_key(resources, TWO_CHARACTERS))
 
 
 @lru_cache(maxsize=2)
@@ -477,7 +477,7 @@ def _trusted_swap_words(resources: Resources) -> IntegerTable:
     def build() -> IntegerTable:
         return _pair_table([word for word in _known_two_character_words(resources) if not _rare_word(word, resources)])
 
-    return cached_table("trusted-swap-words", build, _lexicon_key(resources))
+    return cached_table("trusted-swap-words", build, _lexicon_key(resources, TWO_CHARACTERS))
 
 
 def _document_words(resources: Resources) -> list[str]:
@@ -521,12 +521,21 @@ def _misread_swaps(units: str, resources: Resources, within: np.ndarray | None =
 @lru_cache(maxsize=2)
 def _swap_pairs(resources: Resources) -> IntegerTable:
     """The misread pairs of `_swap_table` as pair integers (built once per lexicon, `jiaokan.cache`)."""
-    return cached_table("swapped-pairs", lambda: _pair_table(_swap_table(resources)), _lexicon_key(resources))
+    return cached_table("swapped-pairs", lambda: _pair_table(_swap_table(resources)), _lexicon_key(resources, TWO_CHARACTERS))
 
 
-def _lexicon_key(resources: Resources) -> list[str]:
-    """What a table derived from the word model depends on besides the engine's data: the terms."""
-    return sorted(resources.lexicon.terms)
+#: the term lengths the tables of two-character words can meet, and those of `_word_variants`
+#: (the lengths `WORD_FREQUENCY_FLOOR` names; a term is never one character)
+TWO_CHARACTERS = range(2, 3)
+WORD_VARIANT_LENGTHS = range(2, max(WORD_FREQUENCY_FLOOR) + 1)
+
+
+def _lexicon_key(resources: Resources, lengths: range) -> list[str]:
+    """What a table derived from the word model depends on besides the engine's data: the
+    terms of ``lengths``, the only ones the table can meet (a table of two-character words
+    never meets a longer term), so a lexicon change rebuilds, and adds to `jiaokan.cache`,
+    only the tables its terms reach."""
+    return sorted(term for term in resources.lexicon.terms if len(term) in lengths)
 
 
 def _swap_table(resources: Resources) -> dict[str, str]:
@@ -791,7 +800,7 @@ def _document_variant_table(resources: Resources) -> tuple[IntegerTable, np.ndar
         table = np.array(sorted(rows), dtype=np.uint64).reshape(-1, 2)
         return IntegerTable(table[:, 0]), np.ascontiguousarray(table[:, 1])
 
-    return cached_table("document-word-variants", build, _lexicon_key(resources))
+    return cached_table("document-word-variants", build, _lexicon_key(resources, TWO_CHARACTERS))
 
 
 #: what comes right before a person's name in news text (a title or role)
@@ -888,7 +897,7 @@ class _JoinedPages:
 @lru_cache(maxsize=2)
 def _word_variant_index(resources: Resources) -> StringIndex[str]:
     """The misreadings of `_word_variants`, to find in a text (built once per lexicon, `jiaokan.cache`)."""
-    return cached_table("word-variants", lambda: StringIndex(_word_variants(resources)), _lexicon_key(resources))
+    return cached_table("word-variants", lambda: StringIndex(_word_variants(resources)), _lexicon_key(resources, WORD_VARIANT_LENGTHS))
 
 
 def _word_variants(resources: Resources) -> dict[str, str]:
