@@ -11,7 +11,7 @@ characters no answer in 600 s; 50 witnesses of 30k characters 108 s) are the ``u
 
     python -m bench.bench_linear                          # 8k-64k of every kind, 300k repeated, 50 x 30k witnesses
     python -m bench.bench_linear --quick                  # 4k-16k, no 300k or witnesses: checks the harness
-    python -m bench.bench_linear --kinds unpunctuated,repeated --sizes 8000,16000,32000,64000 --json /tmp/linear.json
+    python -m bench.bench_linear --kinds unpunctuated,repeated --sizes 8000,16000,32000,64000 --no-witnesses --json /tmp/linear.json
 
 `tests/test_linear.py` asks the same question of each kind at small sizes (a generous bound on
 the ratio of the medians, not an absolute time).
@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sizes", default=None, help="comma-separated lengths (default 8000,16000,32000,64000)")
     parser.add_argument("--kinds", default=None, help="comma-separated kinds (default: all): " + ", ".join(KINDS))
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is reported)")
+    parser.add_argument("--no-witnesses", action="store_true", help="leave out the 50 x 30k witnesses row (minutes)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here (- for standard output)")
     arguments = parser.parse_args(argv)
     sizes = tuple(int(size) for size in arguments.sizes.split(",")) if arguments.sizes else (QUICK_SIZES if arguments.quick else DEFAULT_SIZES)
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> dict:
         seconds = correction_seconds(KINDS["repeated"](REPEATED_LENGTH), repeat=1)
         results["repeated_300k_seconds"] = round(seconds, 3)
         print(f"{REPEATED_LENGTH:,} repeated characters: {seconds:.3f}s", flush=True)
+    if not arguments.quick and not arguments.no_witnesses:
         text, witnesses = witness_texts(WITNESS_COUNT, WITNESS_LENGTH)
         seconds = correction_seconds(text, witnesses, repeat=1)
         results["witnesses_seconds"] = {"count": WITNESS_COUNT, "length": WITNESS_LENGTH, "seconds": round(seconds, 3)}
