@@ -105,13 +105,24 @@ def test_serve_with_two_workers_balances_and_shares_lexicon_changes(tmp_path):
         text = "新建的墨子巡夭望远镜性能优良。"
         # a fresh connection per request: the kernel spreads them over both workers
         assert not any(corrected(base, text) for _ in range(12)), "no term yet: nothing to match"
+        # each worker prepares a change in the background, serving the lexicon before meanwhile
         assert httpx.post(f"{base}/v1/lexicon/terms", json={"term": "墨子巡天望远镜"}).status_code == 201
-        assert all(corrected(base, text) for _ in range(12)), "every worker sees the new term"
+        assert eventually(lambda: all(corrected(base, text) for _ in range(12))), "every worker sees the new term"
         assert httpx.delete(f"{base}/v1/lexicon/terms/墨子巡天望远镜").status_code == 204
-        assert not any(corrected(base, text) for _ in range(12)), "every worker sees the removal"
+        assert eventually(lambda: not any(corrected(base, text) for _ in range(12))), "every worker sees the removal"
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def eventually(condition, within: float = 120.0) -> bool:
+    """Whether ``condition()`` holds within ``within`` seconds (asked every half second)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
 
 
 def corrected(base: str, text: str) -> bool:

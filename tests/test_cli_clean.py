@@ -147,12 +147,14 @@ def test_review_with_an_unusable_database_url_is_refused_before_cleaning(tmp_pat
     assert not (tmp_path / "out").exists()
 
 
-def test_progress_bar_on_a_terminal(tmp_path):
+@pytest.mark.parametrize("lines, columns", [(24, 100), (0, 0)], ids=["sized", "no-size-reported"])
+def test_progress_bar_on_a_terminal(tmp_path, lines, columns):
     inputs = make_inputs(tmp_path / "in")
     controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+    environment = {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES")}
     try:
-        result = run_jiaokan("clean", str(inputs), "-o", str(tmp_path / "out"), "--quiet", stderr=terminal)
+        result = run_jiaokan("clean", str(inputs), "-o", str(tmp_path / "out"), "--quiet", stderr=terminal, environment=environment)
         os.close(terminal)
         terminal = None
         shown = b""
@@ -170,3 +172,101 @@ def test_progress_bar_on_a_terminal(tmp_path):
         os.close(controller)
     assert result.returncode == 0
     assert b"cleaning" in shown and b"files" in shown
+
+
+def test_a_full_disk_stops_the_run_with_one_line_and_the_rest_finishes_on_resume(tmp_path):
+    inputs = make_inputs(tmp_path / "in")
+    environment = os.environ | {"JIAOKAN_TEST_DISK_FULL_AFTER": "2"}
+    stopped = run_jiaokan("clean", str(inputs), "-o", str(tmp_path / "out"), "--workers", "2", environment=environment)
+    assert stopped.returncode == 1
+    assert "Traceback" not in stopped.stderr and len(stopped.stderr.strip().splitlines()) == 1
+    assert "No space left on device" in stopped.stderr and "2 files cleaned and 3 not" in stopped.stderr
+    assert "2 cleaned" in stopped.stdout  # the summary of what finished
+    summary = json.loads((tmp_path / "out/.jiaokan/summary.json").read_text())
+    assert summary["files"]["cleaned"] == 2 and "No space left on device" in summary["stopped"]
+    assert not (tmp_path / "out/.jiaokan/lock").exists()
+
+    resumed = run_jiaokan("clean", str(inputs), "-o", str(tmp_path / "out"), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    whole = run_jiaokan("clean", str(inputs), "-o", str(tmp_path / "whole"), "--quiet")
+    assert whole.returncode == 0
+    ignored = {".jiaokan/summary.json"}
+    assert {path: digest for path, digest in tree_digest(tmp_path / "out").items() if path not in ignored} == {
+        path: digest for path, digest in tree_digest(tmp_path / "whole").items() if path not in ignored}
+
+
+def test_a_state_folder_that_cannot_be_made_is_one_line_and_exit_1(tmp_path):
+    inputs = make_inputs(tmp_path / "in")
+    (tmp_path / "blocked").mkdir()
+    (tmp_path / "blocked/.jiaokan").write_text("a file where the run's state folder should go")
+    result = run_jiaokan("clean", str(inputs), "-o", str(tmp_path / "blocked"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("jiaokan clean: cannot write") and "Traceback" not in result.stderr
+
+
+def test_the_lock_is_gone_after_a_run_and_still_keeps_a_second_run_out(tmp_path):
+    from jiaokan.batch.runner import _exclusive_lock
+    from jiaokan.errors import InputError
+
+    inputs = make_inputs(tmp_path / "in")
+    assert run_jiaokan("clean", str(inputs), "-o", str(tmp_path / "out"), "--quiet").returncode == 0
+    lock = tmp_path / "out/.jiaokan/lock"
+    assert not lock.exists()
+    with _exclusive_lock(lock):
+        assert lock.exists()
+        refused = run_jiaokan("clean", str(inputs), "-o", str(tmp_path / "out"), "--quiet")
+        assert refused.returncode == 2 and "another jiaokan clean is writing" in refused.stderr
+        with pytest.raises(InputError):
+            with _exclusive_lock(lock):
+                pass
+    assert not lock.exists()
+
+
+def test_a_run_that_locked_a_removed_lock_file_locks_the_new_one(tmp_path):
+    """A run that opened the lock file just before the run holding it removed it (as it ended)
+    must not count the removed file's lock as its own: a third run would lock the new file."""
+    import fcntl as locks
+
+    from jiaokan.batch import runner
+
+    lock = tmp_path / "lock"
+    stale = os.open(lock, os.O_RDWR | os.O_CREAT)  # opened by a run about to lose the race
+    os.unlink(lock)  # the run that held it ended
+    original_open = runner.os.open
+    opened = []
+
+    def open_stale_first(path, *arguments):
+        opened.append(path)
+        return os.dup(stale) if len(opened) == 1 else original_open(path, *arguments)
+
+    runner.os.open = open_stale_first
+    try:
+        with runner._exclusive_lock(lock):
+            assert len(opened) == 2 and lock.exists()  # it tried again, on the file now at the path
+            third = os.open(lock, os.O_RDWR)
+            with pytest.raises(BlockingIOError):
+                locks.flock(third, locks.LOCK_EX | locks.LOCK_NB)
+            os.close(third)
+    finally:
+        runner.os.open = original_open
+        os.close(stale)
+
+
+def _run_with_closed_output(*arguments: str) -> subprocess.CompletedProcess:
+    """Run jiaokan with standard output a pipe nobody reads any more (``| head`` after it quit)."""
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        return subprocess.run([sys.executable, "-m", "jiaokan.cli", *arguments], stdout=writing, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(writing)
+
+
+def test_a_closed_pipe_ends_clean_and_eval_quietly(tmp_path):
+    inputs = make_inputs(tmp_path / "in")
+    cleaned = _run_with_closed_output("clean", str(inputs), "-o", str(tmp_path / "out"))
+    assert cleaned.stderr == "" and cleaned.returncode == 0  # the work is done; only its table had no reader
+    (tmp_path / "gold.txt").write_text("第一版，要闻\n" * 50, encoding="utf-8")
+    (tmp_path / "read.txt").write_text("第一版，要问\n" * 50, encoding="utf-8")
+    evaluated = _run_with_closed_output("eval", str(tmp_path / "gold.txt"), str(tmp_path / "read.txt"))
+    assert evaluated.stderr == "" and evaluated.returncode == 141

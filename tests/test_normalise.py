@@ -8,7 +8,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from jiaokan.config import NORMALISATION_RULES, EngineConfig
 from jiaokan.edits import apply_edits
-from jiaokan.normalise import _DASH_START, _DASH_VARIANT, _INNER_SPACE, RULES, _is_not_long_dash, _is_not_space, _matches_after, normalise
+from jiaokan.normalise import _DASH_START, _DASH_VARIANT, RULES, _inner_spaces, _paragraph_breaks, _is_not_long_dash, _matches_after, normalise
 from jiaokan.textview import _SPECIAL, _special_matches
 
 CASES = json.loads((Path(__file__).parent / "cases" / "normalise.json").read_text(encoding="utf-8"))
@@ -74,10 +74,13 @@ _layout_noise = st.lists(st.sampled_from(list("科技 \u3000\u00a0\t\n—―－-
 @example("—科")  # a dash at the text's start has nothing before it: the lookbehind accepts
 @example(" 科")  # a space at the start has nothing before it: it is not between characters
 def test_matches_after_gives_what_a_leading_lookbehind_would(text):
-    for pattern, lookbehind, accepts, starts in ((_INNER_SPACE, r"(?<=\S)", _is_not_space, None), (_DASH_VARIANT, r"(?<![—―])", _is_not_long_dash, _DASH_START)):
-        expected = [match.span() for match in re.finditer(lookbehind + pattern.pattern, text)]
-        assert [match.span() for match in _matches_after(pattern, text, accepts)] == expected
-        assert [match.span() for match in _matches_after(pattern, text, accepts, starts)] == expected  # (where a match can start)
+    expected = [match.span() for match in re.finditer(r"(?<![—―])" + _DASH_VARIANT.pattern, text)]
+    assert [match.span() for match in _matches_after(_DASH_VARIANT, text, _is_not_long_dash)] == expected
+    assert [match.span() for match in _matches_after(_DASH_VARIANT, text, _is_not_long_dash, _DASH_START)] == expected  # (where a match can start)
+    # the spaces between characters: runs found whole, as the pattern with both assertions finds them
+    assert list(_inner_spaces(text)) == [match.span() for match in re.finditer(r"(?<=\S)[ \u00a0\u3000]+(?=\S)", text)]
+    # the paragraph breaks: found from each line break, as the pattern that opens with the blanks finds them
+    assert list(_paragraph_breaks(text)) == [match.span() for match in re.finditer(r"[ \t\u3000]*\n(?:[ \t\u3000]*\n)*[ \t\u3000]*", text)]
 
 
 _view_noise = st.lists(st.sampled_from(list("科技 \t\n*#_`.．。…⋯—―－-,:;!?()｡﹐，a1") + ["__", "...", "——"]), max_size=40).map("".join)

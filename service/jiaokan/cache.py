@@ -20,8 +20,11 @@ from typing import Callable, Iterable, TypeVar
 
 Table = TypeVar("Table")
 
-#: tables of one name kept at most (each lexicon gives its own key); older ones are removed
-KEPT_PER_NAME = 8
+#: tables of one name kept at most (a lexicon whose terms a table meets gives it its own
+#: key); the least recently used beyond are removed
+KEPT_PER_NAME = 4
+#: and the whole folder is kept under this size (the tables of one lexicon take about 60 MB)
+MAXIMUM_BYTES = 400 * 1024 * 1024
 
 
 def cache_directory() -> Path | None:
@@ -46,9 +49,12 @@ def cached_table(name: str, build: Callable[[], Table], depends_on: Iterable[str
     path = directory / f"{name}-{digest.hexdigest()[:24]}.pickle"
     try:
         with path.open("rb") as stream:
-            return pickle.load(stream)
+            table = pickle.load(stream)
     except Exception:  # missing, damaged or from another Python: build it again
         pass
+    else:
+        _touch(path)
+        return table
     table = build()
     _store(path, table)
     return table
@@ -66,16 +72,34 @@ def _store(path: Path, table) -> None:
     _prune(path)
 
 
+def _touch(path: Path) -> None:
+    """Mark a table used now (its modification time: pruning removes the least recently used)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
 def _prune(kept: Path) -> None:
-    """Remove the oldest tables of the same name beyond `KEPT_PER_NAME`."""
+    """Remove the least recently used tables of the same name beyond `KEPT_PER_NAME`, then
+    the least recently used of all until the folder is under `MAXIMUM_BYTES` (never ``kept``)."""
     prefix = kept.name.rsplit("-", 1)[0] + "-"
     try:
         tables = sorted(
-            (entry for entry in kept.parent.iterdir() if entry.name.startswith(prefix) and entry.suffix == ".pickle"),
-            key=lambda entry: entry.stat().st_mtime,
+            ((entry, entry.stat()) for entry in kept.parent.iterdir() if entry.suffix == ".pickle"),
+            key=lambda pair: pair[1].st_mtime,
             reverse=True,
         )
-        for stale in tables[KEPT_PER_NAME:]:
+        same_name = [entry for entry, _ in tables if entry.name.startswith(prefix)]
+        removed = set(same_name[KEPT_PER_NAME:])
+        size = sum(status.st_size for entry, status in tables if entry not in removed)
+        for entry, status in reversed(tables):  # the least recently used first
+            if size <= MAXIMUM_BYTES:
+                break
+            if entry != kept and entry not in removed:
+                removed.add(entry)
+                size -= status.st_size
+        for stale in removed:
             stale.unlink(missing_ok=True)
     except OSError:
         pass

@@ -3,7 +3,9 @@
 Each subcommand lives in its own module with ``add_arguments(parser)`` and
 ``run(arguments) -> int``; modules are imported only when their command runs, so
 ``jiaokan --help`` stays fast. Errors jiaokan raises on purpose become one line on
-stderr and exit code 2; nothing reaches the user as a traceback. After a batch command
+stderr and exit code 2; nothing reaches the user as a traceback. A reader that closes
+standard output early (``jiaokan eval ... | head``) ends the command quietly with exit code
+141, as SIGPIPE would (`jiaokan.commands.output`). After a batch command
 the process exits at once (`EXIT_AT_ONCE`), without freeing the run's objects one by one.
 """
 from __future__ import annotations
@@ -66,6 +68,11 @@ def _run(arguments: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"jiaokan {arguments.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        from jiaokan.commands.output import EXIT_CLOSED_PIPE, drop_output
+
+        drop_output()
+        return EXIT_CLOSED_PIPE
 
 
 def _exit_at_once(code: int) -> NoReturn:

@@ -9,6 +9,11 @@ class InputError(JiaokanError):
     """The input cannot be used (not text, unknown encoding, empty name, ...)."""
 
 
+class OutputError(JiaokanError):
+    """An output cannot be written where every later one would fail too (a full disk, a
+    read-only or failing file system): the run stops, keeping what it finished."""
+
+
 class EditConflictError(JiaokanError):
     """Edits that do not fit their text: outside it, not matching it, or overlapping."""
 

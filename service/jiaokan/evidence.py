@@ -19,6 +19,7 @@ and `jiaokan.calibration` turns the numbers into the probability that the edit i
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Sequence
 
 from jiaokan.config import DEFAULT_CONFIG, EngineConfig
@@ -59,10 +60,16 @@ def page_evidence(text: str, units: str) -> dict[str, float]:
     """What kind of page the edit is on (log10): how long it is in content units
     (``page_length``) and how long its lines are (``line_length``: a subtitle file or a sign is
     short lines of speech or names, where a model of newspaper prose knows less; a page of prose
-    has long paragraphs). Computed once per page."""
+    has long paragraphs). Computed once per page (remembered: rules ask for each candidate,
+    and reading the page each time made their work quadratic in its length)."""
+    return dict(_page_evidence(text, units))
+
+
+@lru_cache(maxsize=4)
+def _page_evidence(text: str, units: str) -> tuple[tuple[str, float], ...]:
     lines = [line for line in text.split("\n") if line.strip()]
     mean = sum(map(len, lines)) / len(lines) if lines else 0.0
-    return {"page_length": round(math.log10(len(units) + 1), 3), "line_length": round(math.log10(mean + 1), 3)}
+    return (("page_length", round(math.log10(len(units) + 1), 3)), ("line_length", round(math.log10(mean + 1), 3)))
 
 
 def judged(resources: Resources, rule: str, evidence: dict, config: EngineConfig | None = None) -> float:

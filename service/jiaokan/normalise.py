@@ -9,6 +9,7 @@ the rules again on their own output proposes nothing (idempotence is tested).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from typing import Callable
 
@@ -73,13 +74,18 @@ def strip_trailing_spaces(text: str) -> list[Edit]:
     return [_edit(text, match.start(), match.end(), "", "strip_trailing_spaces", 0.98) for match in _TRAILING_SPACE.finditer(text)]
 
 
-#: spaces between two characters that are not (`_matches_after` checks the one before)
-_INNER_SPACE = re.compile(r"[ \u00a0\u3000]+(?=\S)")  # (markup beside it is looked through)
-_SPACE_RUN = re.compile(r"[ \u00a0\u3000]")
+_SPACE_RUN = re.compile(r"[ \u00a0\u3000]+")
 
 
-def _is_not_space(character: str) -> bool:
-    return bool(character) and not character.isspace()
+def _inner_spaces(text: str):
+    """Each run of spaces between two characters that are not whitespace, as (start, end)
+    (markup beside it is looked through later). The runs are found whole and their
+    neighbours read after: a pattern that looks ahead past a run from each of its spaces
+    takes time quadratic in a row of spaces."""
+    for run in _SPACE_RUN.finditer(text):
+        start, end = run.span()
+        if start > 0 and end < len(text) and not text[start - 1].isspace() and not text[end].isspace():
+            yield start, end
 
 
 def _matches_after(pattern: re.Pattern, text: str, accepts_before: Callable[[str], bool], starts: re.Pattern | None = None):
@@ -99,6 +105,8 @@ def _matches_after(pattern: re.Pattern, text: str, accepts_before: Callable[[str
 #: Chinese marks that never take a space on either side (opening brackets and quotes may: "电 《")
 _SPACE_FREE_MARKS = "，。、；：！？）》”’"
 _NUMBERED_HEADING = re.compile(r"第[一二三四五六七八九十百千零〇\d]+[条章节款篇部]$")
+#: how far before a space a numbered heading (第八条) is looked for
+_HEADING_REACH = 40
 
 
 @rule
@@ -116,9 +124,12 @@ def remove_stray_spaces(text: str) -> list[Edit]:
     widened = {edit.start for edit in widening}
     taken = {position for edit in widening for position in range(edit.start + 1, edit.end)}
     edits = []
-    for match in _matches_after(_INNER_SPACE, text, _is_not_space):
-        start, end = match.start(), match.end()
-        if start in taken or not _is_prose(_surroundings(text, start, end)):
+    content = None
+    for start, end in _inner_spaces(text):
+        if start in taken:
+            continue
+        content = content if content is not None else _ContentCharacters(text)
+        if not _is_prose(content.around(start, end)):
             continue  # a widened mark took this space; headlines and bylines keep theirs
         if _is_stray_space(text, start, end, widened):
             edits.append(_edit(text, start, end, "", "remove_stray_spaces", 0.95))
@@ -126,28 +137,26 @@ def remove_stray_spaces(text: str) -> list[Edit]:
 
 
 _MARKUP = "*#_`"
-_LAYOUT_CHARACTERS = re.compile(r"[\s*#_`]+")
+_CONTENT_CHARACTER = re.compile(r"[^\s*#_`]")
 #: non-layout characters either side of a space that decide whether it sits in prose
 _SURROUNDINGS = 16
 
 
-def _surroundings(text: str, start: int, end: int) -> str:
-    """Up to `_SURROUNDINGS` characters either side of ``[start, end)``, skipping layout, so
-    joining lines or removing markup elsewhere never changes them."""
-    reach = 4 * _SURROUNDINGS
-    while True:  # widened until it holds enough characters that are not layout, or the text's start
-        reach_start = max(0, start - reach)
-        left = _LAYOUT_CHARACTERS.sub("", text[reach_start:start])
-        if len(left) >= _SURROUNDINGS or reach_start == 0:
-            break
-        reach *= 4
-    reach = 4 * _SURROUNDINGS
-    while True:
-        right = _LAYOUT_CHARACTERS.sub("", text[end:end + reach])
-        if len(right) >= _SURROUNDINGS or end + reach >= len(text):
-            break
-        reach *= 4
-    return left[-_SURROUNDINGS:] + right[:_SURROUNDINGS]
+class _ContentCharacters:
+    """The characters of a text that are not layout (whitespace, markup), with their
+    positions, found once: the surroundings of every space are read from them (widening a
+    window until it held enough was quadratic in a text of layout)."""
+
+    def __init__(self, text: str) -> None:
+        found = list(_CONTENT_CHARACTER.finditer(text))
+        self.positions = [match.start() for match in found]
+        self.characters = "".join(match.group() for match in found)
+
+    def around(self, start: int, end: int) -> str:
+        """Up to `_SURROUNDINGS` characters either side of ``[start, end)``, skipping layout, so
+        joining lines or removing markup elsewhere never changes them."""
+        before, after = bisect_left(self.positions, start), bisect_left(self.positions, end)
+        return self.characters[max(0, before - _SURROUNDINGS):before] + self.characters[after:after + _SURROUNDINGS]
 
 
 def _chinese_mark(text: str, index: int, widened: set[int]) -> bool:
@@ -169,14 +178,19 @@ def _is_stray_space(text: str, start: int, end: int, widened: set[int]) -> bool:
         return False
     if _chinese_mark(text, before_index, widened) or _chinese_mark(text, after_index, widened):
         return (is_chinese_context(before) or before_index in widened) and (is_chinese_context(after) or after_index in widened)
-    if not (is_han(before) and is_han(after)) or _NUMBERED_HEADING.search(text[text.rfind("\n", 0, start) + 1:start]):
+    line_start = max(text.rfind("\n", max(0, start - _HEADING_REACH), start) + 1, start - _HEADING_REACH)
+    if not (is_han(before) and is_han(after)) or _NUMBERED_HEADING.search(text, line_start, start):
         return False
-    return _forms_word(_tail(text[:start]), _head(text[end:]))
+    return _forms_word(_tail(text[max(0, start - _TAIL_REACH):start]), _head(text[end:end + _TAIL_REACH]))
 
 
 def _is_prose(surroundings: str) -> bool:
     folded = surroundings.translate(COMPARISON_FOLD)
     return han_count(surroundings) >= 8 and any(mark in folded for mark in SENTENCE_PUNCTUATION)
+
+
+#: the characters `_tail` and `_head` read at most (three for each of their four Han characters)
+_TAIL_REACH = 12
 
 
 def _tail(text: str, size: int = 4) -> str:
@@ -204,7 +218,25 @@ def _forms_word(left: str, right: str) -> bool:
 
 # ---------------------------------------------------------------- paragraphs
 
-_PARAGRAPH_BREAK = re.compile(r"[ \t\u3000]*\n(?:[ \t\u3000]*\n)*[ \t\u3000]*")
+#: a paragraph break from its first line break on (`_paragraph_breaks` adds the blanks before it)
+_BREAK_FROM_NEWLINE = re.compile(r"\n(?:[ \t\u3000]*\n)*[ \t\u3000]*")
+_BLANK = " \t\u3000"
+
+
+def _paragraph_breaks(text: str):
+    """Each paragraph break (blanks, line breaks and the blanks among and after them) as
+    (start, end): what ``re.finditer(r"[ \\t\\u3000]*\\n(?:[ \\t\\u3000]*\\n)*[ \\t\\u3000]*", text)``
+    finds, found from each line break and widened back over the blanks before it (that
+    pattern, tried from every blank of a row of them, takes time quadratic in the row)."""
+    previous_end = 0
+    for match in _BREAK_FROM_NEWLINE.finditer(text):
+        start = match.start()
+        while start > previous_end and text[start - 1] in _BLANK:
+            start -= 1
+        previous_end = match.end()
+        yield start, previous_end
+
+
 #: a continuation that ends its sentence within this many characters is the rest of the one before
 _FRAGMENT_LENGTH = 40
 
@@ -224,10 +256,10 @@ def join_broken_paragraphs(text: str) -> list[Edit]:
     """
     lines_are_units = _lines_are_units(text)
     return [
-        _edit(text, match.start(), match.end(), "", "join_broken_paragraphs", 0.92, joined=text[match.start() - 1] + text[match.end()])
-        for match in _PARAGRAPH_BREAK.finditer(text)
-        if 0 < match.start() and match.end() < len(text) and not (lines_are_units and text.count("\n", match.start(), match.end()) > 1)
-        and _is_broken(text, match.start(), match.end())
+        _edit(text, start, end, "", "join_broken_paragraphs", 0.92, joined=text[start - 1] + text[end])
+        for start, end in _paragraph_breaks(text)
+        if 0 < start and end < len(text) and not (lines_are_units and text.count("\n", start, end) > 1)
+        and _is_broken(text, start, end)
     ]
 
 

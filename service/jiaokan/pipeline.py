@@ -189,7 +189,11 @@ def _stage_runner(workers: int, corpus: _Corpus):
     gc.disable()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(corpus, collecting)) as pool:
-            yield _ProcessPool(pool, workers)
+            try:
+                yield _ProcessPool(pool, workers)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # the run is abandoned (its caller stopped it): no more jobs
+                raise
     finally:
         # what the phase received is frozen too (`run_corpus` thaws everything at its end):
         # it was allocated while the collector paused, and its first pass when resumed would

@@ -43,6 +43,8 @@ CONTEXT = 4
 _REPEATABLE_AFTER_ONE = re.compile(r"一(.)\1")
 #: a Han character followed by itself (overlapping: 卡卡卡 gives two)
 _DOUBLED = re.compile(f"({HAN})(?=\\1)")
+#: a run of two or more of one character
+_DOUBLED_RUN = re.compile(r"(.)\1+", re.DOTALL)
 _SENTENCE_END = re.compile(r"[。！？!?]+[”’」』]?")
 
 
@@ -173,16 +175,19 @@ def remove_doubled_character(view: TextView, resources: Resources, settled: byte
             continue  # copies that read either copy alike decide (and the consensus removes a spurious one)
         if units[index] in NUMERALS or _REPEATABLE_AFTER_ONE.fullmatch(units[max(0, index - 2):index + 1]):
             continue
+        if _in_long_run(units, index):
+            continue
         found = _doubling_evidence(units, index, resources)
         if found is not None:
             candidates.append((index, found[1]))
     edits = []
     page = page_evidence(view.original, units) if candidates else {}
+    printed = _doubled_pair_counts(units) if candidates else {}
     for index, context in candidates:
         left, right = units[max(0, index - 1 - CONTEXT):index - 1], units[index + 1:index + 1 + CONTEXT]
         evidence = reading_evidence(resources, units[index - 1:index + 1], units[index], left, right)
         evidence["pair_word"] = float(resources.is_known_word(units[index - 1:index + 1]))
-        evidence["own_printed"] = round(math.log1p(units.count(units[index - 1:index + 1]) - 1), 3)
+        evidence["own_printed"] = round(math.log1p(printed[units[index]] - 1), 3)
         evidence["run"] = float(units[index - 2:index - 1] == units[index] or units[index + 1:index + 2] == units[index])
         # a page with other doublings no word explains is a page whose engine doubles characters
         evidence["others"] = round(math.log1p(len(candidates) - 1), 3)
@@ -196,6 +201,31 @@ def remove_doubled_character(view: TextView, resources: Resources, settled: byte
         kept = view.original[start:view.starts[index]]
         edits.append(_edit(view.original, start, end, kept, "remove_doubled_character", confidence, context=context, **evidence))
     return edits
+
+
+#: a character printed more than this many times in a row is no doubling an engine made
+#: (哈哈哈哈, a row of 啊 or of garbage): none of its copies is a candidate
+LONGEST_DOUBLED_RUN = 3
+
+
+def _in_long_run(units: str, index: int) -> bool:
+    """Whether the doubled character at ``index`` (a copy of ``index - 1``) belongs to a run of
+    the same character longer than `LONGEST_DOUBLED_RUN` (looked at around it only: a page
+    of one character repeated costs what a page of prose does)."""
+    character = units[index]
+    low = max(0, index - LONGEST_DOUBLED_RUN)
+    window = units[low:index + LONGEST_DOUBLED_RUN + 1]
+    return character * (LONGEST_DOUBLED_RUN + 1) in window
+
+
+def _doubled_pair_counts(units: str) -> dict[str, int]:
+    """character -> how many times the page prints it doubled (``units.count(character * 2)``
+    for every character at once, in one pass: a run of n copies holds n // 2)."""
+    counts: dict[str, int] = {}
+    for match in _DOUBLED_RUN.finditer(units):
+        character = match.group(1)
+        counts[character] = counts.get(character, 0) + (match.end() - match.start()) // 2
+    return counts
 
 
 def _doubling_evidence(units: str, index: int, resources: Resources) -> tuple[float, str] | None:
@@ -220,11 +250,10 @@ def _doubling_evidence(units: str, index: int, resources: Resources) -> tuple[fl
     return gain, "/".join(words)
 
 
-def _han_stretch(units: str, first: int, last: int, reach: int | None = CONTEXT) -> tuple[int, int]:
-    """``[first, last)`` widened by up to ``reach`` Han characters on each side, or to the
-    whole run of Han characters with ``reach`` None (a mark or a Latin letter ends a
-    stretch: no word crosses it)."""
-    low, high = (0, len(units)) if reach is None else (max(0, first - reach), min(len(units), last + reach))
+def _han_stretch(units: str, first: int, last: int, reach: int = CONTEXT) -> tuple[int, int]:
+    """``[first, last)`` widened by up to ``reach`` Han characters on each side (a mark or a
+    Latin letter ends a stretch: no word crosses it)."""
+    low, high = max(0, first - reach), min(len(units), last + reach)
     start = first
     while start > low and HAN_PATTERN.match(units[start - 1]):
         start -= 1
@@ -411,8 +440,19 @@ def _swaps_forming_pairs(units: str, resources: Resources, within: np.ndarray | 
     before = padded_han[lone] & words.contains(pair_codes(padded_codes[lone], padded_codes[lone + 2]))  # units[i - 1] + units[i + 1]
     after = padded_han[lone + 3] & words.contains(pair_codes(padded_codes[lone + 1], padded_codes[lone + 3]))  # units[i] + units[i + 2]
     trusted = _trusted_swap_words(resources).contains(pair_codes(second[swapped_known], first[swapped_known]))
-    found = np.sort(np.concatenate((indices[swapped_known][trusted], lone[before & after]))).tolist()
-    return [(index, *run) for index in found if not _touches_latin(units, *(run := _han_stretch(units, index, index + 1, reach=None)))]
+    found = np.sort(np.concatenate((indices[swapped_known][trusted], lone[before & after])))
+    run_starts, run_ends = _han_runs(han, found)
+    return [(index, start, end) for index, start, end in zip(found.tolist(), run_starts, run_ends) if not _touches_latin(units, start, end)]
+
+
+def _han_runs(han: np.ndarray, indices: np.ndarray) -> tuple[list[int], list[int]]:
+    """The run of Han characters (``han``: a mask per unit) holding each of ``indices``, as
+    (starts, ends): the runs found once for the whole text, so a page of one long run costs
+    what a punctuated one does (widening from each index was quadratic in the run)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], han, [False])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    run = np.searchsorted(starts, indices, side="right") - 1
+    return starts[run].tolist(), ends[run].tolist()
 
 
 def _pair_table(pairs) -> IntegerTable:
@@ -428,7 +468,7 @@ def _known_two_character_words(resources: Resources) -> list[str]:
 @lru_cache(maxsize=2)
 def _two_character_words(resources: Resources) -> IntegerTable:
     """Every known two-character word (`_pair_table`; built once per lexicon, `jiaokan.cache`)."""
-    return cached_table("two-character-words", lambda: _pair_table(_known_two_character_words(resources)), _lexicon_key(resources))
+    return cached_table("two-character-words", lambda: _pair_table(_known_two_character_words(resources)), _lexicon_key(resources, TWO_CHARACTERS))
 
 
 @lru_cache(maxsize=2)
@@ -437,7 +477,7 @@ def _trusted_swap_words(resources: Resources) -> IntegerTable:
     def build() -> IntegerTable:
         return _pair_table([word for word in _known_two_character_words(resources) if not _rare_word(word, resources)])
 
-    return cached_table("trusted-swap-words", build, _lexicon_key(resources))
+    return cached_table("trusted-swap-words", build, _lexicon_key(resources, TWO_CHARACTERS))
 
 
 def _document_words(resources: Resources) -> list[str]:
@@ -481,12 +521,21 @@ def _misread_swaps(units: str, resources: Resources, within: np.ndarray | None =
 @lru_cache(maxsize=2)
 def _swap_pairs(resources: Resources) -> IntegerTable:
     """The misread pairs of `_swap_table` as pair integers (built once per lexicon, `jiaokan.cache`)."""
-    return cached_table("swapped-pairs", lambda: _pair_table(_swap_table(resources)), _lexicon_key(resources))
+    return cached_table("swapped-pairs", lambda: _pair_table(_swap_table(resources)), _lexicon_key(resources, TWO_CHARACTERS))
 
 
-def _lexicon_key(resources: Resources) -> list[str]:
-    """What a table derived from the word model depends on besides the engine's data: the terms."""
-    return sorted(resources.lexicon.terms)
+#: the term lengths the tables of two-character words can meet, and those of `_word_variants`
+#: (the lengths `WORD_FREQUENCY_FLOOR` names; a term is never one character)
+TWO_CHARACTERS = range(2, 3)
+WORD_VARIANT_LENGTHS = range(2, max(WORD_FREQUENCY_FLOOR) + 1)
+
+
+def _lexicon_key(resources: Resources, lengths: range) -> list[str]:
+    """What a table derived from the word model depends on besides the engine's data: the
+    terms of ``lengths``, the only ones the table can meet (a table of two-character words
+    never meets a longer term), so a lexicon change rebuilds, and adds to `jiaokan.cache`,
+    only the tables its terms reach."""
+    return sorted(term for term in resources.lexicon.terms if len(term) in lengths)
 
 
 def _swap_table(resources: Resources) -> dict[str, str]:
@@ -653,9 +702,12 @@ def fix_lookalike(
     questions = [(units[index], word[index - start], units[max(0, index - CONTEXT):index], units[index + 1:index + 1 + CONTEXT])
                  for index, start, _, word in candidates]
     best: dict[int, Edit] = {}
+    printed: dict[str, int] = {}  # each string read is counted once, however many candidates read it
     for (index, start, found, word), evidence in zip(candidates, readings_evidence(resources, questions)):
         fix = word[index - start]
-        evidence.update(_place_evidence(units, start, found, word, index, places, resources), **page)
+        if found not in printed:
+            printed[found] = units.count(found)
+        evidence.update(_place_evidence(units, start, found, word, index, places, resources, printed[found]), **page)
         confidence = judged(resources, "fix_lookalike", evidence)
         if confidence < threshold or (index in best and best[index].confidence >= confidence):
             continue
@@ -684,10 +736,13 @@ def _word_model_prefers(units: str, index: int, fix: str, resources: Resources, 
 NEARBY = 100
 
 
-def _place_evidence(units: str, start: int, found: str, word: str, index: int, places: Sequence[int], resources: Resources) -> dict:
+def _place_evidence(
+    units: str, start: int, found: str, word: str, index: int, places: Sequence[int], resources: Resources, found_count: int | None = None,
+) -> dict:
     """What the place says of a misread word: the document prints the word elsewhere
     (``printed``, a cache language model's log ratio) or prints what was read again
-    (``own_printed``: OCR seldom repeats a misreading; a name is printed again); a person's
+    (``own_printed``; ``found_count``: how often the page prints ``found``, if counted already: OCR seldom
+    repeats a misreading; a name is printed again); a person's
     name is there (``name``); how common the two characters are; how many other doubtful
     places are near (``nearby``: a page of clean prose has few)."""
     words = resources.words
@@ -695,7 +750,7 @@ def _place_evidence(units: str, start: int, found: str, word: str, index: int, p
     others = bisect_right(places, index + NEARBY) - bisect_left(places, index - NEARBY) - 1
     return {
         "printed": round(_document_word_bonus(units, start, word, resources), 3),
-        "own_printed": round(math.log1p(units.count(found) - 1), 3),
+        "own_printed": round(math.log1p((units.count(found) if found_count is None else found_count) - 1), 3),
         "name": 1.0 if _person_name_around(units, index) is not None else 0.0,
         "observed_frequency": round(math.log10(words.frequency(observed) + 1), 3),
         "fix_frequency": round(math.log10(words.frequency(fix) + 1), 3),
@@ -745,7 +800,7 @@ def _document_variant_table(resources: Resources) -> tuple[IntegerTable, np.ndar
         table = np.array(sorted(rows), dtype=np.uint64).reshape(-1, 2)
         return IntegerTable(table[:, 0]), np.ascontiguousarray(table[:, 1])
 
-    return cached_table("document-word-variants", build, _lexicon_key(resources))
+    return cached_table("document-word-variants", build, _lexicon_key(resources, TWO_CHARACTERS))
 
 
 #: what comes right before a person's name in news text (a title or role)
@@ -767,7 +822,7 @@ def _person_name_around(units: str, index: int) -> str | None:
         for start in range(max(0, index - length + 1), index):
             end = start + length
             name = units[start:end]
-            if end <= len(units) and _all_han(name) and units[:start].endswith(NAME_TITLES) and units.startswith(NAME_VERBS, end):
+            if end <= len(units) and _all_han(name) and units.endswith(NAME_TITLES, 0, start) and units.startswith(NAME_VERBS, end):
                 return name
     return None
 
@@ -842,7 +897,7 @@ class _JoinedPages:
 @lru_cache(maxsize=2)
 def _word_variant_index(resources: Resources) -> StringIndex[str]:
     """The misreadings of `_word_variants`, to find in a text (built once per lexicon, `jiaokan.cache`)."""
-    return cached_table("word-variants", lambda: StringIndex(_word_variants(resources)), _lexicon_key(resources))
+    return cached_table("word-variants", lambda: StringIndex(_word_variants(resources)), _lexicon_key(resources, WORD_VARIANT_LENGTHS))
 
 
 def _word_variants(resources: Resources) -> dict[str, str]:

@@ -51,8 +51,8 @@ class WordModel:
     total: int
     longest: int
     scores: dict[str, float] = field(default_factory=dict, repr=False)
-    #: what the frequencies were made from besides the engine's data (the domain terms added),
-    #: for tables derived from them to be kept in `jiaokan.cache`; None: never kept
+    #: the domain terms added to the word list (`load_word_frequencies`) to make the
+    #: frequencies, for tables derived from them to be kept in `jiaokan.cache`; None: never kept
     table_key: tuple[str, ...] | None = None
 
     def frequency(self, word: str) -> int:
@@ -113,19 +113,15 @@ class WordModel:
         return lattice
 
     def _beginnings(self) -> list[str]:
-        """The beginnings `lattice` holds (words among them too: the words then replace them),
-        from `jiaokan.cache` when ``table_key`` names what the frequencies were made from."""
-        def build() -> list[str]:
-            longest = self.longest
-            return sorted({
-                word[:end] for word, count in self.frequencies.items() if count > 0 and len(word) <= longest for end in range(2, len(word))
-            })
-
+        """The beginnings `lattice` holds (words among them too: the words then replace them).
+        When ``table_key`` names the terms added to the word list, the word list's own come
+        from `jiaokan.cache` (the same for every lexicon) and the terms' are added here."""
         if self.table_key is None:
-            return build()
+            return _word_beginnings(self.frequencies, self.longest)
         from jiaokan.cache import cached_table
 
-        return cached_table("word-beginnings", build, self.table_key)
+        listed = cached_table("word-beginnings", lambda: _word_beginnings(load_word_frequencies(), self.longest), [str(self.longest)])
+        return listed + _word_beginnings(dict.fromkeys(self.table_key, 1), self.longest)
 
     @cached_property
     def unseen_score(self) -> float:
@@ -159,6 +155,11 @@ class WordModel:
                 if text[start:end] in self.frequencies:
                     spans.append((start, end))
         return spans
+
+
+def _word_beginnings(frequencies: Mapping[str, int], longest: int) -> list[str]:
+    """Every beginning of two or more characters of a word seen, at most ``longest`` long."""
+    return sorted({word[:end] for word, count in frequencies.items() if count > 0 and len(word) <= longest for end in range(2, len(word))})
 
 
 @dataclass(frozen=True, eq=False)

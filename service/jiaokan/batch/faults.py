@@ -8,11 +8,15 @@ Read from the environment, so a test can drive the real command in a subprocess:
     worst moment: a temporary file is left behind, nothing is recorded).
 ``JIAOKAN_TEST_DELAY=SECONDS``
     sleep this long after each finished document, so a kill from outside lands mid-run.
+``JIAOKAN_TEST_DISK_FULL_AFTER=N``
+    after N documents are written in this run, writing a document's outputs fails as on a
+    full disk (``OSError`` ENOSPC).
 
-Both are unset in normal use, and then cost nothing.
+All are unset in normal use, and then cost nothing.
 """
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import time
@@ -27,6 +31,7 @@ class FaultInjection:
 
     kill_after: int | None = None
     delay_seconds: float = 0.0
+    disk_full_after: int | None = None
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> "FaultInjection":
@@ -34,7 +39,17 @@ class FaultInjection:
         environment = os.environ if environment is None else environment
         kill_after = environment.get("JIAOKAN_TEST_KILL_AFTER")
         delay = environment.get("JIAOKAN_TEST_DELAY")
-        return cls(kill_after=int(kill_after) if kill_after else None, delay_seconds=float(delay) if delay else 0.0)
+        disk_full_after = environment.get("JIAOKAN_TEST_DISK_FULL_AFTER")
+        return cls(
+            kill_after=int(kill_after) if kill_after else None,
+            delay_seconds=float(delay) if delay else 0.0,
+            disk_full_after=int(disk_full_after) if disk_full_after else None,
+        )
+
+    def before_write(self, finished_in_this_run: int, path: str) -> None:
+        """Called before a document's outputs are written; may fail as a full disk does."""
+        if self.disk_full_after is not None and finished_in_this_run >= self.disk_full_after:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
 
     def before_replace(self, finished_in_this_run: int, _temporary: Path) -> None:
         """Called with a document's text in its temporary file; may kill the process."""

@@ -15,11 +15,30 @@ def terminal_attached(stream: TextIO | None = None) -> bool:
         return False
 
 
-def _terminal_width() -> int:
+#: the size assumed where the terminal reports none (some ptys report 0 x 0)
+FALLBACK_SIZE = (80, 24)
+
+
+def _terminal_size() -> tuple[int, int]:
+    """(columns, lines) of the terminal on stderr; 0 for what it does not report."""
     try:
-        return os.get_terminal_size(sys.stderr.fileno()).columns
+        size = os.get_terminal_size(sys.stderr.fileno())
     except (OSError, ValueError, AttributeError):
-        return 0
+        return 0, 0
+    return max(size.columns, 0), max(size.lines, 0)
+
+
+def bar_size() -> tuple[int | None, int | None]:
+    """(columns, lines) to give the bar: None for what the terminal reports (the bar then
+    follows it as it changes), and for what it does not, the size ``COLUMNS`` and ``LINES``
+    or another terminal give (`shutil.get_terminal_size`), else `FALLBACK_SIZE`: a
+    terminal of 0 lines would hide the bar (tqdm draws nothing below its last line)."""
+    import shutil
+
+    columns, lines = _terminal_size()
+    fallback = shutil.get_terminal_size(FALLBACK_SIZE)
+    return (None if columns else fallback.columns or FALLBACK_SIZE[0],
+            None if lines else fallback.lines or FALLBACK_SIZE[1])
 
 
 class ProgressBar:
@@ -30,20 +49,18 @@ class ProgressBar:
         self.files = 0
         self._bar = None
         if enabled:
-            import shutil
-
             from tqdm import tqdm
 
-            # a terminal that reports no width (some ptys) would get an empty bar: assume 80 columns there
-            sized = _terminal_width() > 0
+            columns, lines = bar_size()
             self._bar = tqdm(
                 total=total,
                 unit=unit,
                 unit_scale=True,
                 desc=description,
                 file=sys.stderr,
-                dynamic_ncols=sized,
-                ncols=None if sized else shutil.get_terminal_size().columns,
+                dynamic_ncols=columns is None and lines is None,
+                ncols=columns,
+                nrows=lines,
                 leave=True,
             )
 

@@ -17,9 +17,15 @@ Its steps, each resumable:
 Outputs depend only on the inputs and the configuration — not on worker count, order
 or restarts — so a run killed at any moment and started again ends with the same bytes
 as one that was never interrupted.
+
+A write that every later write would repeat (a full disk, a read-only or failing file
+system: `STOPPING_ERRORS`) stops the run: the engine is stopped, what finished stays
+recorded, and the result says why it stopped (`CleanResult.stopped`); the lock file goes
+with every run that ends, finished or not.
 """
 from __future__ import annotations
 
+import errno
 import os
 import time
 from contextlib import contextmanager
@@ -37,7 +43,7 @@ from jiaokan.batch.manifest import FinishedFile, Manifest, canonical_json, sha25
 from jiaokan.batch.progress import ProgressBar
 from jiaokan.batch.summary import RunFacts, build_summary, jiaokan_version
 from jiaokan.config import DEFAULT_CONFIG, EngineConfig
-from jiaokan.errors import InputError, JiaokanError
+from jiaokan.errors import InputError, JiaokanError, OutputError
 from jiaokan.result import Correction
 
 
@@ -73,9 +79,12 @@ class CleanResult:
     """The summary of a run (as written to summary.json) and where it is."""
 
     summary: dict[str, Any]
-    summary_path: Path
+    #: where the summary was written (None: it could not be)
+    summary_path: Path | None
     #: decoded input text of every finished file, by relative path (what its edits' offsets refer to)
     originals: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: why the run stopped before its end (one line), or None
+    stopped: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -88,9 +97,11 @@ def clean_folder(request: CleanRequest) -> CleanResult:
     clock = time.perf_counter()
     check_locations(request.inputs, request.output)
     layout = OutputLayout(request.output)
-    layout.state.mkdir(parents=True, exist_ok=True)
+    with _stopping_on_output_errors(layout.state):
+        layout.state.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(layout.lock):
-        stale = remove_stale_temporaries(layout.root)
+        with _stopping_on_output_errors(layout.root):
+            stale = remove_stale_temporaries(layout.root)
         sources, skipped, failed = _read_inputs(request)
         reading_seconds = time.perf_counter() - clock
 
@@ -98,7 +109,8 @@ def clean_folder(request: CleanRequest) -> CleanResult:
         corpus_fingerprint = _corpus_fingerprint(sources.values())
         manifest = Manifest(layout.manifest)
         finished = {} if request.force else _still_finished(manifest.load(), sources, layout, config_fingerprint, corpus_fingerprint)
-        manifest.rewrite(finished.values())
+        with _stopping_on_output_errors(layout.manifest):
+            manifest.rewrite(finished.values())
         pending = sorted(set(sources) - set(finished))
 
         writer = _DocumentWriter(request, layout, manifest, sources, config_fingerprint, corpus_fingerprint)
@@ -108,7 +120,13 @@ def clean_folder(request: CleanRequest) -> CleanResult:
 
         finished.update(writer.finished)
         failed.extend(writer.failed)
-        manifest.rewrite(finished.values())
+        stopped = str(writer.stopped) if writer.stopped is not None else None
+        try:
+            manifest.rewrite(finished.values())
+        except OSError as error:
+            # the records appended as files finished stay (a resumed run reads them)
+            stopped = stopped or str(_output_error(error, layout.manifest))
+            manifest.close()
         _sync()
         facts = RunFacts(
             inputs=tuple(str(path) for path in request.inputs),
@@ -127,10 +145,35 @@ def clean_folder(request: CleanRequest) -> CleanResult:
             seconds={"reading": reading_seconds, "cleaning": cleaning_seconds, "total": time.perf_counter() - clock},
         )
         summary = build_summary(facts)
+        if stopped is not None:
+            summary["stopped"] = stopped
         text = (canonical_json(summary) + "\n").encode("utf-8")
-        write_atomically(layout.summary, text, durable=True)
+        summary_path: Path | None = layout.summary
+        try:
+            write_atomically(layout.summary, text, durable=True)
+        except OSError as error:
+            stopped, summary_path = stopped or str(_output_error(error, layout.summary)), None
     originals = {path: sources[path].text for path in sorted(finished)}
-    return CleanResult(summary=summary, summary_path=layout.summary, originals=originals)
+    return CleanResult(summary=summary, summary_path=summary_path, originals=originals, stopped=stopped)
+
+
+#: errors of a write that every later write would meet too: the run stops at the first
+STOPPING_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+
+
+def _output_error(error: OSError, path: str | os.PathLike) -> OutputError:
+    """A one-line `OutputError` for ``error``, met writing ``path``."""
+    return OutputError(f"cannot write {error.filename or os.fspath(path)}: {error.strerror or error}")
+
+
+@contextmanager
+def _stopping_on_output_errors(path: Path) -> Iterator[None]:
+    """Any OSError inside becomes an `OutputError` naming ``path`` (setting up the output
+    folder: nothing can be done without it)."""
+    try:
+        yield
+    except OSError as error:
+        raise _output_error(error, path) from None
 
 
 def _read_inputs(request: CleanRequest) -> tuple[dict[str, SourceDocument], list[SkippedFile], list[SkippedFile]]:
@@ -216,6 +259,8 @@ class _DocumentWriter:
         self.corpus_fingerprint = corpus_fingerprint
         self.finished: dict[str, FinishedFile] = {}
         self.failed: list[SkippedFile] = []
+        #: the error that stopped the run (a full disk...), or None
+        self.stopped: OutputError | None = None
         self._pending: set[str] = set()
         self._bar: ProgressBar | None = None
 
@@ -240,6 +285,10 @@ class _DocumentWriter:
                     progress=self._document_finished,
                     prepare=self._prepare_outputs,
                 )
+            except OutputError as error:  # raised by `_document_finished`: the engine stops with it
+                self.stopped = error
+                self.failed.extend(SkippedFile(path, "not cleaned: the run stopped") for path in sorted(self._pending))
+                self._pending.clear()
             except Exception as error:  # the engine failed as a whole: name every file it left undone
                 reason = f"engine error: {type(error).__name__}: {error}"
                 self.failed.extend(SkippedFile(path, reason) for path in sorted(self._pending))
@@ -277,10 +326,12 @@ class _DocumentWriter:
         source = self.sources[name]
         try:
             record = self._write_outputs(source, outputs)
+            self.manifest.append(record)
         except (OSError, JiaokanError) as error:
             self.failed.append(SkippedFile(name, f"cannot write outputs: {error}"))
+            if isinstance(error, OSError) and error.errno in STOPPING_ERRORS:
+                raise _output_error(error, self.layout.text_file(name)) from None
         else:
-            self.manifest.append(record)
             self.finished[name] = record
         if self._bar is not None:
             self._bar.advance(len(source.text))
@@ -291,6 +342,7 @@ class _DocumentWriter:
             raise InputError(outputs.problem)
         finished_count = len(self.finished)
         faults = self.request.faults
+        faults.before_write(finished_count, self.layout.text_file(source.relative_path))
         write_atomically(
             self.layout.text_file(source.relative_path),
             outputs.text,
@@ -369,21 +421,46 @@ def _sync() -> None:
 
 @contextmanager
 def _exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (the kernel releases it even on SIGKILL)."""
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    """Hold an exclusive lock on ``path`` (the kernel releases it even on SIGKILL), and remove
+    the file when the run ends, finished or failed. The file is removed while still locked,
+    and a run that got its lock on a file already removed (it opened the file just before
+    the run holding it ended) tries again on the file now at ``path``, so two runs never
+    both hold the lock. A killed run leaves the file; the next run takes it over."""
     try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform: run unlocked
+        fcntl = None
+    while True:
+        with _stopping_on_output_errors(path):
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        if fcntl is None:
+            break
         try:
-            import fcntl
-        except ImportError:  # no advisory locks on this platform: run unlocked
-            fcntl = None
-        if fcntl is not None:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise InputError(f"another jiaokan clean is writing to {path.parent.parent}; wait for it to finish") from None
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise InputError(f"another jiaokan clean is writing to {path.parent.parent}; wait for it to finish") from None
+        if _is_file_at(descriptor, path):
+            break
+        os.close(descriptor)  # removed by the run that held it as it ended: lock the new one
+    try:
         yield
     finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass  # already gone, or a read-only folder: the next run takes it over
         os.close(descriptor)
+
+
+def _is_file_at(descriptor: int, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``descriptor``."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(descriptor)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _now() -> str:

@@ -2,8 +2,10 @@
 
 A thin wrapper over `jiaokan.batch.clean_folder`; see `jiaokan.batch` for the layout of
 OUTPUT. Exit codes: 0 all files cleaned (skipped non-text files do not count as
-failures), 1 some file failed (named in the summary), 2 a usage error (missing INPUT,
-OUTPUT inside INPUT, unknown rule, bad threshold).
+failures), 1 some file failed (named in the summary) or the outputs could not be written
+(a full disk, a read-only folder: one line on stderr, the summary of what finished on
+stdout; running again finishes the rest), 2 a usage error (missing INPUT, OUTPUT inside
+INPUT, unknown rule, bad threshold).
 """
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ def run(arguments: argparse.Namespace) -> int:
     from jiaokan.batch.faults import FaultInjection
     from jiaokan.batch.progress import terminal_attached
     from jiaokan.batch.summary import format_table
+    from jiaokan.commands.output import print_output
+    from jiaokan.errors import OutputError
 
     # everything that can be refused is checked before hours of work, not after
     review = _review_target(arguments) if arguments.review is not None else None
@@ -54,9 +58,18 @@ def run(arguments: argparse.Namespace) -> int:
         fsync_each_file=arguments.fsync,
         faults=FaultInjection.from_environment(),
     )
-    result = clean_folder(request)
+    try:
+        result = clean_folder(request)
+    except OutputError as error:
+        print(f"jiaokan clean: {error}; nothing was cleaned", file=sys.stderr)
+        return EXIT_FILES_FAILED
     if not arguments.quiet:
-        print(format_table(result.summary, str(result.summary_path)))
+        print_output(format_table(result.summary, str(result.summary_path or "not written")))
+    if result.stopped is not None:
+        files = result.summary["files"]
+        print(f"jiaokan clean: {result.stopped}; stopped with {files['cleaned']:,} files cleaned and "
+              f"{files['failed']:,} not (run it again to finish them)", file=sys.stderr)
+        return EXIT_FILES_FAILED
     exit_code = EXIT_FILES_FAILED if result.failed else EXIT_OK
     if review is not None:
         exit_code = max(exit_code, _load_for_review(arguments, result, *review))
@@ -107,8 +120,10 @@ def _load_for_review(arguments: argparse.Namespace, result, database_url: str, c
         print(f"jiaokan clean: {error}; the outputs are written, run again with --review to load them", file=sys.stderr)
         return EXIT_FILES_FAILED
     if not arguments.quiet:
+        from jiaokan.commands.output import print_output
+
         proposals = loaded["proposals"]
-        print(
+        print_output(
             f"review      collection {collection!r}: {len(loaded['created']):,} documents added, "
             f"{len(loaded['replaced']):,} replaced, {len(loaded['unchanged']):,} unchanged; proposals "
             + ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in proposals.items())
