@@ -167,13 +167,13 @@ def test_bulk_decision_by_filter(client, stored):
     assert client.post("/v1/proposals/decisions", json={"status": "accepted", "collection": "nope"}).status_code == 404
 
     # undone as one step: both back to pending, the person's earlier rejection untouched
-    undo = client.post(f"/v1/proposals/decisions/{response.json()['batch']}/undo")
+    undo = client.post(f"/v1/proposals/decisions/{response.json()['batch']}/undo", json={})
     assert undo.json() == {"restored": 2}
     statuses = {p["rule"]: p["status"] for p in client.get(f"/v1/documents/{document_id}/proposals").json()}
     assert statuses == {"remove_doubled_character": "pending", "fix_lookalike": "rejected", "match_domain_term": "pending"}
     history = client.get(f"/v1/proposals/{by_rule['match_domain_term']['id']}/history").json()
     assert [(item["status"], item["previous_status"]) for item in history] == [("accepted", "pending"), ("pending", "accepted")]
-    assert client.post("/v1/proposals/decisions/00ff/undo").status_code == 404
+    assert client.post("/v1/proposals/decisions/00ff/undo", json={}).status_code == 404
     assert client.post("/v1/proposals/decisions", json=bulk, headers={"X-Jiaokan-Reviewer": "%FF"}).status_code == 422
 
 

@@ -90,6 +90,24 @@ def correct_in_lane(config, body) -> bytes:
     return b'{"text": "ok", "edits": [], "variants": []}'
 
 
+def test_the_engine_lane_forks_a_fresh_pool_when_the_lexicon_moves_on():
+    """Work for the same lexicon version goes to the same processes; work for a newer one to a
+    fresh pool (forked from a worker that has prepared its tables), not to processes that would
+    build them again within the request's budget."""
+    from jiaokan.api.engine_lane import EngineLane
+
+    lane = EngineLane(processes=1, budget=30)
+
+    async def process_ids() -> list[int]:
+        return [await lane.run(os.getpid, generation=generation) for generation in (1, 1, 2, 2)]
+
+    try:
+        first, again, newer, newer_again = asyncio.run(process_ids())
+    finally:
+        lane.close()
+    assert first == again and newer == newer_again and newer != first
+
+
 def test_a_body_that_never_arrives_is_a_408():
     from jiaokan.api.middleware import BodyGuard
 

@@ -9,7 +9,11 @@ fresh one), and the caller gets `OverloadedError` (a 503): the lane is free for 
 
 The pool starts with the first correction sent to it. Where the platform can fork, its
 processes are forked from the server's worker, which has loaded the engine's tables by then,
-so they start warm; elsewhere they are spawned and load the tables themselves.
+so they start warm; elsewhere they are spawned and load the tables themselves. A call names
+the ``generation`` of the tables it needs (the lexicon version serving): when it moves on, new
+work goes to a fresh pool forked from the worker that has prepared the new tables, and the old
+pool finishes what it has and ends (a process forked before would build them itself, within
+the request's budget).
 """
 from __future__ import annotations
 
@@ -31,16 +35,17 @@ class EngineLane:
         self.processes = processes
         self.budget = budget
         self._pool = None
+        self._generation: Any = None
         self._lock = threading.Lock()
 
-    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+    async def run(self, function: Callable[..., Any], *args: Any, generation: Any = None) -> Any:
         """``function(*args)`` in a worker process; `OverloadedError` past the budget.
 
         The function and its arguments must pickle; an exception it raises is raised here.
         """
         from pebble import ProcessExpired
 
-        future = self._started_pool().schedule(function, args)
+        future = self._started_pool(generation).schedule(function, args)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.budget)
         except TimeoutError:
@@ -60,12 +65,16 @@ class EngineLane:
             pool.stop()
             pool.join(timeout=CLOSE_TIMEOUT)
 
-    def _started_pool(self):
+    def _started_pool(self, generation: Any):
         from pebble import ProcessPool
 
         with self._lock:
+            if self._pool is not None and generation != self._generation:
+                self._pool.close()  # no new work; what it has finishes, then its processes end
+                self._pool = None
             if self._pool is None:
                 self._pool = ProcessPool(max_workers=self.processes, context=_process_context())
+                self._generation = generation
             return self._pool
 
 

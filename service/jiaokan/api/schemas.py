@@ -295,7 +295,12 @@ class ProposalDecision(RequestModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"status": "accepted", "version": 1}, {"status": "accepted", "reading": "子午", "comment": "per the 1998 edition"}]},
+        json_schema_extra={
+            "examples": [{"status": "accepted", "version": 1}, {"status": "accepted", "reading": "子午", "comment": "per the 1998 edition"}],
+            # a typed reading goes with "accepted" (the store refuses it otherwise)
+            "if": {"properties": {"status": {"not": {"const": "accepted"}}}},
+            "then": {"properties": {"reading": {"type": "null"}}},
+        },
     )
 
 
@@ -386,6 +391,10 @@ class TermCreate(RequestModel):
 
 class RecomputeRequest(RequestModel):
     """A recomputation (nothing to say yet: the body is ``{}``, sent as JSON like every change)."""
+
+
+class UndoRequest(RequestModel):
+    """Taking a bulk decision back (nothing to say: the body is ``{}``, sent as JSON like every change)."""
 
 
 class TermPublic(BaseModel):

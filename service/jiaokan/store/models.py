@@ -143,7 +143,7 @@ class Decision(Base):
     reading: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     previous_status: Mapped[str] = mapped_column(String(16))
     previous_reading: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     batch: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None, index=True)

@@ -571,7 +571,7 @@ def decision_record(decision: Decision) -> dict[str, Any]:
         "reading": decision.reading,
         "comment": decision.comment,
         "decided_by": decision.decided_by,
-        "decided_at": _utc_iso(decision.decided_at),
+        "decided_at": decision.decided_at.isoformat(),
         "previous_status": decision.previous_status,
         "batch": decision.batch,
     }

@@ -68,7 +68,8 @@ async def correct(body: CorrectRequest, settings: SettingsDep, request: Request)
     if characters <= INLINE_CHARACTERS:
         encoded = correct_to_json(config, body)
     else:
-        encoded = await request.app.state.engine_lane.run(correct_to_json, config, body)
+        configs = request.app.state.engine_configs
+        encoded = await request.app.state.engine_lane.run(correct_to_json, config, body, generation=configs.serving_version)
     return Response(content=encoded, media_type=JSON_MEDIA_TYPE)
 
 

@@ -17,6 +17,7 @@ from jiaokan.api.schemas import (
     ProposalDecision,
     ProposalPublic,
     ReviewerCorrection,
+    UndoRequest,
 )
 from jiaokan.errors import InputError
 from jiaokan.store import repository
@@ -157,6 +158,7 @@ def decide_proposals(body: BulkDecision, session: SessionDep, settings: Settings
 )
 def undo_decisions(
     batch: Annotated[str, Path(min_length=1, max_length=32, pattern="^[0-9a-f]+$")],
+    body: UndoRequest,
     session: SessionDep,
     settings: SettingsDep,
     reviewer: ReviewerHeader = None,

@@ -15,7 +15,9 @@
     const response = await fetch(path, Object.assign({}, settings, { headers }));
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      const detail = typeof body.detail === "string" ? body.detail : response.statusText;
+      const detail = typeof body.detail === "string" ? body.detail
+        : Array.isArray(body.detail) ? body.detail.map((item) => item.msg).join("; ")  // a 422's list
+        : response.statusText;
       throw Object.assign(new Error(detail), { status: response.status });
     }
     return body;
