@@ -5,7 +5,7 @@ from sqlalchemy import inspect, text
 
 from jiaokan.store.database import create_database_engine, current_revision, upgrade_database
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def test_database_at_first_revision_upgrades_with_its_data(database_url, make_settings):

@@ -1,0 +1,189 @@
+"""A stored corpus that stays fast: ``POST /v1/documents`` against 1,000 and 10,000 stored pages.
+
+Builds a collection of synthetic OCR pages of about 2 KB (`bench.synthetic_pages`: passages
+shared by several pages, with noise) in a store — SQLite file or PostgreSQL database —
+through the repository and the witness index (`jiaokan.store.witness_index.rebuild`, then
+every proposal computed by `refresh_all`, as ``POST /v1/collections/{name}/recompute``
+does), then starts ``jiaokan serve`` (one worker, a separate process) on it and posts new
+pages one at a time, each sharing passages with stored pages as the stored pages do with each
+other. After each post it waits until no document of the collection is stale (the documents
+further away that the post reached, refreshed after the answer) before the next. Reports the
+median and p90 of the POST's latency and of the time until the collection was settled, and
+how long building the stored state took.
+
+    python -m bench.bench_documents --pages 1000 --database sqlite
+    python -m bench.bench_documents --pages 10000 --database postgresql+psycopg://postgres@127.0.0.1:5432/h_index
+    python -m bench.bench_documents --pages 10000 --keep /tmp/bench-10k   # keep the built store; later runs copy it
+
+With ``--keep FOLDER`` the built SQLite store is kept as FOLDER/built-PAGES.db (a PostgreSQL
+database NAME is kept as NAME_built_PAGES, a template) and copied for later runs instead of built again.
+
+Target (issue 17): median POST ≤ 100 ms, flat from 1,000 to 10,000 stored pages.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bench_api import _one_request, free_port, start_server
+from bench.synthetic_pages import _placements, add_noise
+
+#: about 2 KB of UTF-8 per page (three bytes a character)
+PAGE_CHARACTERS = 680
+COLLECTION = "bench"
+
+
+def corpus(pages: int, posts: int, seed: int = 17) -> tuple[dict[str, str], dict[str, str]]:
+    """(stored pages, pages to post): one corpus, the posted pages drawn from it at random."""
+    generator = random.Random(seed)
+    placements = _placements(pages + posts, PAGE_CHARACTERS, generator)
+    texts = {f"page-{index:06d}.txt": "\n\n".join(add_noise(passage, generator) for passage in placed) + "\n"
+             for index, placed in enumerate(placements)}
+    posted = set(generator.sample(sorted(texts), posts))
+    return ({name: text for name, text in texts.items() if name not in posted},
+            {name: texts[name] for name in sorted(posted)})
+
+
+def database_url(argument: str, folder: Path) -> str:
+    return f"sqlite:///{folder / 'store.db'}" if argument == "sqlite" else argument
+
+
+def build_store(url: str, pages: dict[str, str]) -> dict[str, float]:
+    """Store ``pages`` with their witness index and proposals; seconds each step took."""
+    from sqlalchemy import insert
+
+    from jiaokan.settings import load_settings
+    from jiaokan.store import repository, witness_index
+    from jiaokan.store.database import open_store
+    from jiaokan.store.models import Document, utc_now
+
+    config = load_settings(database_url=url).engine_config(())  # what the server will use
+    engine, session_factory = open_store(url)
+    timings = {}
+    try:
+        with session_factory() as session, repository.write_transaction(session):
+            started = time.perf_counter()
+            collection = repository.get_or_create_collection(session, COLLECTION)
+            session.execute(insert(Document), [
+                {"collection_id": collection.id, "name": name, "original": text, "sha256": repository.text_digest(text), "created_at": utc_now()}
+                for name, text in pages.items()
+            ])
+            timings["insert documents"] = time.perf_counter() - started
+            started = time.perf_counter()
+            witness_index.rebuild(session, collection, config)
+            timings["index (n-grams, passages, reliability)"] = time.perf_counter() - started
+            started = time.perf_counter()
+            witness_index.refresh_all(session, collection, config)
+            timings["proposals of every page"] = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    return timings
+
+
+def kept_store(url: str, pages: int, keep: Path | None, stored: dict[str, str]) -> dict[str, float]:
+    """Build the store at ``url``, or copy the one kept from an earlier run; keep it when asked."""
+    import shutil
+
+    if keep is None:
+        return build_store(url, stored)
+    keep.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite"):
+        target, built = Path(url.removeprefix("sqlite:///")), keep / f"built-{pages}.db"
+        if built.exists():
+            shutil.copy(built, target)
+            return {"copied from the kept store": 0.0}
+        timings = build_store(url, stored)
+        shutil.copy(target, built)  # the builder's engine is disposed: the WAL is checkpointed into the file
+        return timings
+    server, database = url.rsplit("/", 1)
+    template = f"{database}_built_{pages}"
+    if _postgres(server, f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
+        _postgres(server, f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+        return {"copied from the kept store": 0.0}
+    timings = build_store(url, stored)
+    _postgres(server, f'CREATE DATABASE "{template}" TEMPLATE "{database}"')
+    return timings
+
+
+def _postgres(server: str, *statements: str) -> list:
+    """Run ``statements`` on the server's maintenance database (autocommit); the last one's rows."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                result = connection.execute(text(statement))
+            return result.fetchall() if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def collection_stale(port: int) -> int:
+    _, body = asyncio.run(_one_request(port, "GET", "/v1/collections", b""))
+    return next(item["stale"] for item in json.loads(body) if item["name"] == COLLECTION)
+
+
+def post_pages(port: int, pages: dict[str, str]) -> list[tuple[float, float]]:
+    """(POST latency, seconds until no document is stale) of each page, posted in turn."""
+    measured = []
+    for name, text in pages.items():
+        body = json.dumps({"name": name, "text": text, "collection": COLLECTION}, ensure_ascii=False).encode()
+        started = time.perf_counter()
+        status, answer = asyncio.run(_one_request(port, "POST", "/v1/documents", body))
+        answered = time.perf_counter() - started
+        if status != 201:
+            raise RuntimeError(f"POST {name}: {status} {answer[:300]!r}")
+        while collection_stale(port):
+            time.sleep(0.01)
+        measured.append((answered, time.perf_counter() - started))
+    return measured
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1000, help="stored pages")
+    parser.add_argument("--posts", type=int, default=30, help="pages posted (the first 3 warm the server up)")
+    parser.add_argument("--database", default="sqlite", help="'sqlite' (a temporary file) or a PostgreSQL URL of an empty database")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the built store here (and copy it in later runs)")
+    arguments = parser.parse_args(argv)
+    stored, posted = corpus(arguments.pages, arguments.posts)
+    folder = Path(tempfile.mkdtemp(prefix="jiaokan-bench-documents-"))
+    url = database_url(arguments.database, folder)
+    print(f"{len(stored)} stored pages, {sum(map(len, stored.values())) / len(stored):.0f} characters each on average", flush=True)
+    timings = kept_store(url, arguments.pages, arguments.keep, stored)
+    for step, seconds in timings.items():
+        print(f"  built: {step} {seconds:.1f} s", flush=True)
+    port = free_port()
+    server = start_server(port, 1, folder, database_url=url)
+    try:
+        measured = post_pages(port, posted)[3:]
+    finally:
+        server.terminate()
+        server.wait()
+    latencies = [answered * 1000 for answered, _ in measured]
+    settled = [total * 1000 for _, total in measured]
+    report = {
+        "stored_pages": len(stored), "database": url.split(":")[0], "posts": len(measured),
+        "post_median_ms": round(statistics.median(latencies), 1), "post_p90_ms": round(percentile(latencies, 0.9), 1),
+        "settled_median_ms": round(statistics.median(settled), 1), "settled_p90_ms": round(percentile(settled, 0.9), 1),
+        "build_seconds": {step: round(seconds, 1) for step, seconds in timings.items()},
+    }
+    print(json.dumps(report, ensure_ascii=False), flush=True)
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
