@@ -8,12 +8,14 @@ does), then starts ``jiaokan serve`` (one worker, a separate process) on it and 
 pages one at a time, each sharing passages with stored pages as the stored pages do with each
 other. After each post it waits until no document of the collection is stale (the documents
 further away that the post reached, refreshed after the answer) before the next. Reports the
-median and p90 of the POST's latency and of the time until the collection was settled, and
-how long building the stored state took.
+median and p90 of the POST's latency and of the time until the collection was settled, the
+server's CPU time for each (what it spent, whatever else the machine runs), the load average,
+and how long building the stored state took.
 
     python -m bench.bench_documents --pages 1000 --database sqlite
     python -m bench.bench_documents --pages 10000 --database postgresql+psycopg://postgres@127.0.0.1:5432/h_index
     python -m bench.bench_documents --pages 10000 --keep /tmp/bench-10k   # keep the built store; later runs copy it
+    python -m bench.bench_documents --pages 10000 --index-only            # stored pages without proposals: builds in minutes
 
 With ``--keep FOLDER`` the built SQLite store is kept as FOLDER/built-PAGES.db (a PostgreSQL
 database NAME is kept as NAME_built_PAGES, a template) and copied for later runs instead of built
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -56,9 +59,11 @@ def database_url(argument: str, folder: Path) -> str:
     return f"sqlite:///{folder / 'store.db'}" if argument == "sqlite" else argument
 
 
-def build_store(url: str, pages: dict[str, str]) -> dict[str, float]:
-    """Store ``pages`` with their witness index and proposals; seconds each step took."""
-    from sqlalchemy import insert
+def build_store(url: str, pages: dict[str, str], *, proposals: bool = True) -> dict[str, float]:
+    """Store ``pages`` with their witness index and proposals; seconds each step took. Without
+    ``proposals`` the stored pages get none (nor confirmed terms): only the index, which is all a
+    POST reads of them (what it changes in them is computed in the refresh after the answer)."""
+    from sqlalchemy import insert, update
 
     from jiaokan.settings import load_settings
     from jiaokan.store import repository, witness_index
@@ -81,19 +86,22 @@ def build_store(url: str, pages: dict[str, str]) -> dict[str, float]:
             witness_index.rebuild(session, collection, config)
             timings["index (n-grams, passages, reliability)"] = time.perf_counter() - started
             started = time.perf_counter()
-            witness_index.refresh_all(session, collection, config)
-            timings["proposals of every page"] = time.perf_counter() - started
+            if proposals:
+                witness_index.refresh_all(session, collection, config)
+                timings["proposals of every page"] = time.perf_counter() - started
+            else:
+                session.execute(update(Document).where(Document.collection_id == collection.id).values(stale=False))
     finally:
         engine.dispose()
     return timings
 
 
-def kept_store(url: str, pages: int, keep: Path | None, stored: dict[str, str]) -> dict[str, float]:
+def kept_store(url: str, pages: int, keep: Path | None, stored: dict[str, str], proposals: bool = True) -> dict[str, float]:
     """Build the store at ``url``, or copy the one kept from an earlier run; keep it when asked."""
     import shutil
 
-    if keep is None:
-        return build_store(url, stored)
+    if keep is None or not proposals:
+        return build_store(url, stored, proposals=proposals)
     keep.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
         target, built = Path(url.removeprefix("sqlite:///")), keep / f"built-{pages}.db"
@@ -162,19 +170,28 @@ def collection_stale(port: int) -> int:
     return next(item["stale"] for item in json.loads(body) if item["name"] == COLLECTION)
 
 
-def post_pages(port: int, pages: dict[str, str]) -> list[tuple[float, float]]:
-    """(POST latency, seconds until no document is stale) of each page, posted in turn."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of process ``pid`` so far (Linux schedstat, nanoseconds): what the
+    server spent, whatever else the machine runs."""
+    return sum(int(path.read_text().split()[0]) for path in Path(f"/proc/{pid}/task").glob("*/schedstat")) / 1e9
+
+
+def post_pages(port: int, pages: dict[str, str], server_pid: int) -> list[dict[str, float]]:
+    """For each page, posted in turn: the POST's latency, the seconds until no document is
+    stale, and the server's CPU seconds for each (the first an upper bound: the refresh after
+    the answer may have begun when it is read)."""
     measured = []
     for name, text in pages.items():
         body = json.dumps({"name": name, "text": text, "collection": COLLECTION}, ensure_ascii=False).encode()
-        started = time.perf_counter()
+        cpu, started = cpu_seconds(server_pid), time.perf_counter()
         status, answer = asyncio.run(_one_request(port, "POST", "/v1/documents", body))
-        answered = time.perf_counter() - started
+        answered, answered_cpu = time.perf_counter() - started, cpu_seconds(server_pid) - cpu
         if status != 201:
             raise RuntimeError(f"POST {name}: {status} {answer[:300]!r}")
         while collection_stale(port):
-            time.sleep(0.01)
-        measured.append((answered, time.perf_counter() - started))
+            time.sleep(0.05)
+        settled, settled_cpu = time.perf_counter() - started, cpu_seconds(server_pid) - cpu
+        measured.append({"post": answered, "post_cpu": answered_cpu, "settled": settled, "settled_cpu": settled_cpu})
     return measured
 
 
@@ -189,29 +206,28 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--posts", type=int, default=30, help="pages posted (the first 3 warm the server up)")
     parser.add_argument("--database", default="sqlite", help="'sqlite' (a temporary file) or a PostgreSQL URL of an empty database")
     parser.add_argument("--keep", type=Path, default=None, help="keep the built store here (and copy it in later runs)")
+    parser.add_argument("--index-only", action="store_true", help="store the pages' index but not their proposals (quicker to build)")
     arguments = parser.parse_args(argv)
     stored, posted = corpus(arguments.pages, arguments.posts)
     folder = Path(tempfile.mkdtemp(prefix="jiaokan-bench-documents-"))
     url = database_url(arguments.database, folder)
     print(f"{len(stored)} stored pages, {sum(map(len, stored.values())) / len(stored):.0f} characters each on average", flush=True)
-    timings = kept_store(url, arguments.pages, arguments.keep, stored)
+    timings = kept_store(url, arguments.pages, arguments.keep, stored, proposals=not arguments.index_only)
     for step, seconds in timings.items():
         print(f"  built: {step} {seconds:.1f} s", flush=True)
     port = free_port()
     server = start_server(port, 1, folder, database_url=url)
     try:
-        measured = post_pages(port, posted)[3:]
+        measured = post_pages(port, posted, server.pid)[3:]
     finally:
         server.terminate()
         server.wait()
-    latencies = [answered * 1000 for answered, _ in measured]
-    settled = [total * 1000 for _, total in measured]
-    report = {
-        "stored_pages": len(stored), "database": url.split(":")[0], "posts": len(measured),
-        "post_median_ms": round(statistics.median(latencies), 1), "post_p90_ms": round(percentile(latencies, 0.9), 1),
-        "settled_median_ms": round(statistics.median(settled), 1), "settled_p90_ms": round(percentile(settled, 0.9), 1),
-        "build_seconds": {step: round(seconds, 1) for step, seconds in timings.items()},
-    }
+    report = {"stored_pages": len(stored), "database": url.split(":")[0], "posts": len(measured),
+              "stored_proposals": not arguments.index_only}
+    for figure in ("post", "post_cpu", "settled", "settled_cpu"):
+        values = [item[figure] * 1000 for item in measured]
+        report |= {f"{figure}_median_ms": round(statistics.median(values), 1), f"{figure}_p90_ms": round(percentile(values, 0.9), 1)}
+    report |= {"load_average": os.getloadavg()[0], "build_seconds": {step: round(seconds, 1) for step, seconds in timings.items()}}
     print(json.dumps(report, ensure_ascii=False), flush=True)
     return report
 

@@ -37,6 +37,8 @@ BENCHMARKS = {
     "bench_engine": ("Engine speed and scale", ["--discovery-sizes", "100,300,1000,3000,10000"], ["--quick"]),
     "bench_batch": ("Batch runs", ["--repeat", "3"], ["--pages", "300", "--megabytes", "1"]),
     "bench_api": ("API latency", ["--workers", "2"], ["--quick"]),
+    "bench_documents": ("Stored corpus: POST /v1/documents against 1,000 stored pages (10,000: run it with --pages 10000)",
+                        ["--pages", "1000"], ["--pages", "200", "--posts", "8"]),
 }
 
 

@@ -50,7 +50,10 @@ class Document(Base):
     """One stored text, exactly as it arrived; corrections live in its proposals."""
 
     __tablename__ = "document"
-    __table_args__ = (UniqueConstraint("collection_id", "name", name="uq_document_collection_name"),)
+    __table_args__ = (
+        UniqueConstraint("collection_id", "name", name="uq_document_collection_name"),
+        Index("ix_document_collection_stale", "collection_id", "stale"),  # the stale ones, without reading the rest
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"), index=True)

@@ -22,6 +22,7 @@ def upgrade() -> None:
     op.add_column("document", sa.Column("keys", sa.Integer(), nullable=False, server_default="0"))
     op.add_column("document", sa.Column("reliability", sa.Float(), nullable=True))
     op.add_column("document", sa.Column("stale", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_index("ix_document_collection_stale", "document", ["collection_id", "stale"])
     document = sa.ForeignKey("document.id", ondelete="CASCADE")
     op.create_table(
         "witness_gram",
@@ -56,6 +57,7 @@ def downgrade() -> None:
     op.drop_table("witness_term")
     op.drop_table("witness_passage")
     op.drop_table("witness_gram")
+    op.drop_index("ix_document_collection_stale", "document")
     for name in ("stale", "reliability", "keys", "units"):
         op.drop_column("document", name)  # SQLite 3.35 and later drop a column in place
     op.drop_column("collection", "witness_keys")
