@@ -146,6 +146,8 @@ def copy_store(source_url: str, target_url: str) -> None:
                     writing.execute(insert(table), [dict(row) for row in chunk])
                 if target.dialect.name == "postgresql" and "id" in table.c:
                     writing.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT coalesce(max(id), 1) FROM {table.name}))"))
+            if target.dialect.name == "postgresql":
+                writing.execute(text("ANALYZE"))  # as `witness_index.rebuild` does after a bulk load
     finally:
         source.dispose()
         target.dispose()

@@ -143,7 +143,7 @@ def rebuild(session: "Session", collection: Collection, config: "EngineConfig") 
     """Index every document of ``collection`` from scratch (n-grams, passages, reliability: what
     `run_corpus`'s discovery finds) and mark them all stale: their proposals are recomputed
     by `refresh_stale`."""
-    from sqlalchemy import delete, select, update
+    from sqlalchemy import delete, select, text, update
 
     from jiaokan.pipeline import estimate_reliability
     from jiaokan.textview import build_view
@@ -170,6 +170,8 @@ def rebuild(session: "Session", collection: Collection, config: "EngineConfig") 
         _insert_passages(session, collection.id, names, passages)
         reliability = estimate_reliability(passages, config)
         session.execute(update(Document), [{"id": names[name], "reliability": value} for name, value in reliability.items()])
+    if session.get_bind().dialect.name == "postgresql":  # the planner learns the tables' new sizes now, not at autovacuum's next round
+        session.execute(text("ANALYZE witness_gram, witness_passage, document"))
     collection.witness_index = index_parameters(config, sampling)
     collection.witness_keys = sum(keys)
     collection.config_fingerprint = config.fingerprint()
