@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from jiaokan.config import EngineConfig
     from jiaokan.witnesses import SampledGrams, SharedPassage
 
-#: documents recomputed per transaction by `refresh_stale`
-REFRESH_BATCH = 16
+#: documents recomputed per transaction by `refresh_stale` (a POST in another worker may wait for one batch)
+REFRESH_BATCH = 8
 
 
 def index_parameters(config: "EngineConfig", sampling: int) -> str:
