@@ -44,9 +44,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int, workers: int, folder: Path) -> subprocess.Popen:
-    """``jiaokan serve`` on ``port`` with a temporary store; returns when /healthz answers."""
-    environment = os.environ | {"JIAOKAN_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}"}
+def start_server(port: int, workers: int, folder: Path, database_url: str | None = None) -> subprocess.Popen:
+    """``jiaokan serve`` on ``port`` with a temporary store (or ``database_url``); returns when /healthz answers."""
+    environment = os.environ | {"JIAOKAN_DATABASE_URL": database_url or f"sqlite:///{folder / 'bench.db'}"}
     command = [sys.executable, "-m", "jiaokan.cli", "serve", "--port", str(port), "--workers", str(workers),
                "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=folder, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

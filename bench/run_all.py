@@ -38,6 +38,8 @@ BENCHMARKS = {
     "bench_batch": ("Batch runs", ["--repeat", "3"], ["--pages", "300", "--megabytes", "1"]),
     "bench_api": ("API latency", ["--workers", "2"], ["--quick"]),
     "bench_review": ("Review page speed", [], ["--rounds", "10"]),
+    "bench_documents": ("Stored corpus: POST /v1/documents against 1,000 stored pages (10,000: run it with --pages 10000)",
+                        ["--pages", "1000"], ["--pages", "200", "--posts", "8"]),
 }
 
 

@@ -73,3 +73,15 @@ def test_the_shipped_model_is_the_one_its_header_describes():
     assert model.order == 4
     assert model.size > 500_000
     assert np.all(np.diff(model.keys.astype(np.uint64)) > 0)  # sorted, distinct: one search finds a key
+
+
+def test_a_full_memo_is_emptied_without_losing_what_the_question_needs(monkeypatch):
+    """When the remembered probabilities reach `MEMO_SIZE` the memo starts again; the question
+    that filled it still gets every probability it asked for (it once raised KeyError)."""
+    import jiaokan.language_model
+
+    model = load_language_model()
+    question = ("对出现返贫风险的", "建档立卡", "建档立下", "脱贫人口")
+    expected = model.preferences([question])
+    monkeypatch.setattr(jiaokan.language_model, "MEMO_SIZE", 10)  # the memo holds the question's histories, and more
+    assert model.preferences([question, ("我们", "学习", "学刁", "文化")])[0] == pytest.approx(expected[0])

@@ -166,32 +166,6 @@ def test_bulk_decision_touches_only_pending_matches(database_url, store, store_e
     }
 
 
-def test_recompute_collection_uses_the_engine_through_correct_corpus(database_url, store, monkeypatch):
-    import jiaokan
-    from jiaokan.result import Correction
-
-    calls = []
-
-    def fake_correct_corpus(documents, *, config, only=None, **_):
-        calls.append((sorted(documents), sorted(only), config.extra_terms))
-        return {
-            name: Correction.from_edits(name, documents[name], [edit(documents[name], "午", "子")] if "午" in documents[name] else [], config)
-            for name in only
-        }
-
-    monkeypatch.setattr(jiaokan, "correct_corpus", fake_correct_corpus)
-    from jiaokan.config import EngineConfig
-
-    with store() as session, repository.write_transaction(session):
-        collection = repository.get_or_create_collection(session, "news")
-        repository.add_document(session, name="a.txt", text=TEXT, collection=collection)
-        repository.add_document(session, name="b.txt", text="没有错误的句子。", collection=collection)
-        stats = repository.recompute_collection(session, collection, EngineConfig(extra_terms=("子午工程",)))
-        assert collection.config_fingerprint == EngineConfig(extra_terms=("子午工程",)).fingerprint()
-    assert calls == [(["a.txt", "b.txt"], ["a.txt", "b.txt"], ("子午工程",))]
-    assert stats.added == 1
-
-
 def test_document_names_must_be_safe_relative_paths(database_url, store):
     with store() as session, repository.write_transaction(session):
         collection = repository.get_or_create_collection(session, "default")
@@ -274,38 +248,6 @@ def test_changed_text_replaces_a_document_in_a_run(database_url, store, store_ed
     with store() as session:
         document = repository.get_document(session, ids["doc.txt"])
         assert document.original == new_text and document.proposals == []
-
-
-def test_unlocked_recompute_keeps_decisions_taken_and_documents_added_while_the_engine_runs(database_url, store, store_edits, monkeypatch):
-    import jiaokan
-    from jiaokan.config import EngineConfig
-    from jiaokan.result import Correction
-
-    ids = store_edits(database_url, [("a.txt", TEXT, [edit(TEXT, "午", "子")])])
-    (proposal,) = proposals_of(store, ids["a.txt"]).values()
-    calls = []
-
-    def slow_engine(documents, *, config, only=None, **_):
-        calls.append(sorted(documents))
-        if len(calls) == 1:  # meanwhile: a reviewer decides, and another document arrives
-            decide(store, proposal.id, "rejected")
-            with store() as session, repository.write_transaction(session):
-                repository.add_document(session, name="b.txt", text="午午工程。", collection=repository.find_collection(session, "default"))
-        return {
-            name: Correction.from_edits(name, text, [edit(text, "午", "子", confidence=0.99)], config)
-            for name, text in documents.items()
-        }
-
-    monkeypatch.setattr(jiaokan, "correct_corpus", slow_engine)
-    stats = repository.recompute_collection_unlocked(store, "default", EngineConfig())
-    assert calls == [["a.txt"], ["a.txt", "b.txt"]]  # the stale run was not merged
-    assert stats.kept_decided == 1 and stats.added == 1
-    (kept,) = proposals_of(store, ids["a.txt"]).values()
-    assert (kept.status, kept.confidence) == ("rejected", 0.8)
-    with store() as session:
-        (document_b,) = [s.document for s in repository.list_documents(session)[0] if s.document.name == "b.txt"]
-        assert [p.replacement for p in repository.list_proposals(session, document_b.id)] == ["子"]
-        assert repository.find_collection(session, "default").config_fingerprint == EngineConfig().fingerprint()
 
 
 def test_bulk_decision_undo_queue_and_corrections_on_each_database(database_url, store, store_edits):

@@ -152,16 +152,19 @@ class LanguageModel:
             [symbols[max(0, position - self.order + 1):position + 1] for position in range(start, len(symbols))]
             for symbols, start in texts
         ]
-        memo = self._memo
+        memo = scores = self._memo
         missing = {history for text in histories for history in text if history not in memo}
         if missing:
             grams = {history[cut:] for history in missing for cut in range(len(history))}
             grams |= {gram[:-1] for gram in grams if len(gram) > 1}
             found = self._lookup(sorted(grams))
-            if len(memo) + len(missing) > MEMO_SIZE:
+            computed = {history: self._conditional(history, found) for history in missing}
+            if len(memo) + len(computed) > MEMO_SIZE:
+                # the histories this call found remembered are taken before the memo is emptied
+                scores = {history: memo[history] for text in histories for history in text if history in memo} | computed
                 memo.clear()
-            memo.update((history, self._conditional(history, found)) for history in missing)
-        return [sum(memo[history] for history in text) for text in histories]
+            memo.update(computed)
+        return [sum(scores[history] for history in text) for text in histories]
 
     def _conditional(self, history: str, found: dict[str, tuple[float, float]]) -> float:
         """log10 P(last symbol | the ones before it), backing off to shorter histories."""

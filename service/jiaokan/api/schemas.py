@@ -363,6 +363,8 @@ class CollectionPublic(BaseModel):
     name: str
     documents: int
     created_at: datetime
+    #: documents whose proposals wait to be brought up to date (a change elsewhere in the collection reached them)
+    stale: int = 0
 
 
 class MergeResult(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 PENDING = "pending"
@@ -49,6 +49,11 @@ class Collection(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     #: fingerprint of the engine config the proposals were last computed with (None: never)
     config_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    #: what the witness index of the collection was built with (`jiaokan.store.witness_index.index_parameters`:
+    #: the n-gram size, the sampling and the discovery settings; None: not built)
+    witness_index: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
+    #: keys (letters, digits, Han) of all its documents' views: the sampling depends on it
+    witness_keys: Mapped[int] = mapped_column(BigInteger, default=0)
 
     documents: Mapped[list["Document"]] = relationship(back_populates="collection", cascade="all, delete-orphan")
 
@@ -57,7 +62,10 @@ class Document(Base):
     """One stored text, exactly as it arrived; corrections live in its proposals."""
 
     __tablename__ = "document"
-    __table_args__ = (UniqueConstraint("collection_id", "name", name="uq_document_collection_name"),)
+    __table_args__ = (
+        UniqueConstraint("collection_id", "name", name="uq_document_collection_name"),
+        Index("ix_document_collection_stale", "collection_id", "stale"),  # the stale ones, without reading the rest
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"), index=True)
@@ -68,6 +76,14 @@ class Document(Base):
     #: where other documents read this one otherwise and nothing changed (`jiaokan.edits.Variant.to_dict`
     #: of each, from the last run over the collection; None before any)
     variants: Mapped[list | None] = mapped_column(JSON, nullable=True, default=None)
+    #: the witness index's record of the document (`jiaokan.store.witness_index`): its content view's
+    #: units, how many of them are keys (letters, digits, Han), its estimated reliability (None: no
+    #: witness), and whether its proposals wait for a refresh (a witness's reliability or a confirmed
+    #: term changed since they were computed)
+    units: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    keys: Mapped[int] = mapped_column(Integer, default=0)
+    reliability: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
 
     collection: Mapped[Collection] = relationship(back_populates="documents")
     proposals: Mapped[list["Proposal"]] = relationship(
@@ -149,6 +165,53 @@ class Decision(Base):
     batch: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None, index=True)
 
     proposal: Mapped[Proposal] = relationship(back_populates="decisions")
+
+
+class WitnessGram(Base):
+    """One sampled n-gram of a document's content view that occurs once in it (the witness index:
+    `jiaokan.witnesses.sample_grams` gives them; ``hash`` is its 64-bit hash as a signed integer)."""
+
+    __tablename__ = "witness_gram"
+    __table_args__ = (Index("ix_witness_gram_collection_hash", "collection_id", "hash"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[int] = mapped_column(BigInteger)
+
+
+class WitnessPassage(Base):
+    """A passage two documents share (`jiaokan.witnesses.SharedPassage`: view units of each;
+    ``first`` is the document whose name sorts first)."""
+
+    __tablename__ = "witness_passage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(Integer, index=True)
+    first_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    second_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    first_start: Mapped[int] = mapped_column(Integer)
+    first_end: Mapped[int] = mapped_column(Integer)
+    second_start: Mapped[int] = mapped_column(Integer)
+    second_end: Mapped[int] = mapped_column(Integer)
+    anchors: Mapped[int] = mapped_column(Integer)
+    first_keys: Mapped[int] = mapped_column(Integer)
+    sampling: Mapped[int] = mapped_column(Integer)
+
+
+class WitnessTerm(Base):
+    """A term a document's copies confirmed where it reads ``variant`` (`jiaokan.consensus.ConfirmedTerm`):
+    the corpus's confirmed terms apply in every document."""
+
+    __tablename__ = "witness_term"
+    __table_args__ = (Index("ix_witness_term_collection_variant", "collection_id", "variant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(Integer)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    variant: Mapped[str] = mapped_column(String(200))
+    term: Mapped[str] = mapped_column(String(200))
+    copies: Mapped[int] = mapped_column(Integer)
 
 
 class Term(Base):

@@ -777,81 +777,6 @@ def final_text(document: Document, proposals: Iterable[Proposal] | None = None) 
     return apply_edits(document.original, [proposal_edit(proposal) for proposal in kept])
 
 
-# --- recomputing ----------------------------------------------------------------------------
-
-
-def recompute_collection(
-    session: "Session", collection: Collection, config: "EngineConfig", *, only: Iterable[str] | None = None
-) -> MergeStats:
-    """Run the engine over the collection (each document witnessed by all the others) and
-    merge the results; ``only`` limits which documents get new proposals."""
-    from sqlalchemy import select
-
-    from jiaokan import correct_corpus
-
-    documents = {document.name: document for document in session.scalars(
-        select(Document).where(Document.collection_id == collection.id)
-    )}
-    wanted = sorted(documents if only is None else set(only) & set(documents))
-    stats = MergeStats()
-    if not wanted:
-        return stats
-    results = correct_corpus({name: document.original for name, document in documents.items()}, config=config, only=wanted)
-    for name in wanted:
-        correction = results[name]
-        stats += merge_proposals(session, documents[name], zip(correction.edits, correction.applied))
-        store_variants(documents[name], correction.variants)
-    collection.config_fingerprint = config.fingerprint()
-    session.flush()
-    return stats
-
-
-def recompute_collection_unlocked(
-    session_factory, collection_name: str, config: "EngineConfig", *, attempts: int = 3
-) -> MergeStats:
-    """`recompute_collection` without holding the write lock while the engine runs.
-
-    Reads the collection, runs the engine with no transaction open, then merges in a short
-    write transaction (decisions are re-read there, so none is lost). If documents arrived
-    or changed meanwhile, the run is stale and starts again (at most ``attempts`` times;
-    the last run is merged whatever happened, for documents whose text is unchanged).
-    """
-    from jiaokan import correct_corpus
-
-    stats = MergeStats()
-    for attempt in range(attempts):
-        with session_factory() as session:
-            snapshot = _corpus_snapshot(session, find_collection(session, collection_name).id)
-        if not snapshot:
-            return stats
-        results = correct_corpus({name: original for name, (_, _, original) in snapshot.items()}, config=config)
-        with session_factory() as session, write_transaction(session):
-            collection = find_collection(session, collection_name)
-            current = _corpus_snapshot(session, collection.id, with_text=False)
-            unchanged = {name: entry[:2] for name, entry in snapshot.items()} == current
-            if not unchanged and attempt < attempts - 1:
-                continue
-            for name, (document_id, digest, _) in snapshot.items():
-                if current.get(name) != (document_id, digest):
-                    continue  # removed or replaced meanwhile: its offsets are not ours
-                correction = results[name]
-                document = get_document(session, document_id)
-                stats += merge_proposals(session, document, zip(correction.edits, correction.applied))
-                store_variants(document, correction.variants)
-            if unchanged:
-                collection.config_fingerprint = config.fingerprint()
-            return stats
-    return stats
-
-
-def _corpus_snapshot(session: "Session", collection_id: int, *, with_text: bool = True) -> dict[str, tuple]:
-    from sqlalchemy import select
-
-    columns = [Document.name, Document.id, Document.sha256] + ([Document.original] if with_text else [])
-    rows = session.execute(select(*columns).where(Document.collection_id == collection_id)).all()
-    return {row[0]: tuple(row[1:]) for row in rows}
-
-
 # --- export ---------------------------------------------------------------------------------
 
 
@@ -1019,8 +944,6 @@ __all__ = [
     "store_variants",
     "document_variants",
     "proposal_record",
-    "recompute_collection",
-    "recompute_collection_unlocked",
     "remove_term",
     "term_strings",
     "write_transaction",

@@ -84,6 +84,7 @@ def load_run(
     session_or_url: "Session | str",
     documents: Iterable[tuple[str, str, RunResult]],
     collection: str = "default",
+    config: "EngineConfig | None" = None,
 ) -> LoadSummary:
     """Store a batch run's documents and their edits as proposals in ``collection``.
 
@@ -93,8 +94,12 @@ def load_run(
     edits are merged without touching decided proposals. A document whose text changed
     since it was stored is replaced, and its old proposals (offsets into the old text)
     are dropped with their decisions. Every edit is checked against its text first.
+    The collection's witness index is built again with ``config``'s discovery settings (the
+    engine's defaults without one), so documents posted later find these as witnesses.
     """
+    from jiaokan.config import EngineConfig
     from jiaokan.edits import check_edits
+    from jiaokan.store import witness_index
 
     summary = LoadSummary()
     with session_scope(session_or_url) as session:
@@ -110,6 +115,7 @@ def load_run(
             )
             getattr(summary, outcome).append(name)
             summary.merge += repository.merge_proposals(session, document, pairs)
+        witness_index.rebuild(session, stored_collection, config or EngineConfig())
         # proposals were computed by someone else's config: a later `serve --load` recomputes them
         stored_collection.config_fingerprint = None
     return summary
@@ -137,6 +143,8 @@ def load_folder(
     The engine runs only when something is new or the config changed since the last run,
     so starting the service again on the same folder is quick and changes nothing.
     """
+    from jiaokan.store import witness_index
+
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder} is not a folder")
@@ -151,7 +159,8 @@ def load_folder(
         )
         getattr(summary, outcome).append(name)
     if summary.created or stored_collection.config_fingerprint != config.fingerprint():
-        summary.merge = repository.recompute_collection(session, stored_collection, config)
+        witness_index.rebuild(session, stored_collection, config)
+        summary.merge = witness_index.refresh_all(session, stored_collection, config)
     return summary
 
 

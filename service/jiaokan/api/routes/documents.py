@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from jiaokan.api.dependencies import SessionDep, SettingsDep
@@ -21,7 +21,7 @@ from jiaokan.api.schemas import (
     RecomputeRequest,
     VariantPublic,
 )
-from jiaokan.store import repository
+from jiaokan.store import repository, witness_index
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
@@ -54,26 +54,27 @@ def document_public(document, counts: repository.DocumentCounts, *, with_text: b
                409: {"description": "the name is taken by a different text"}},
 )
 def create_document(
-    body: DocumentCreate, request: Request, response: Response, settings: SettingsDep, session: SessionDep
+    body: DocumentCreate, request: Request, response: Response, background: BackgroundTasks, settings: SettingsDep, session: SessionDep
 ) -> dict:
     """Store a document and match it against its collection.
 
-    Its witnesses give it proposals, and stored documents that share passages with it get
-    new or updated proposals; a decision a person took is never overwritten. Posting the
-    same name and text again changes nothing (200).
+    It finds its witnesses in the collection's witness index; it and the stored documents
+    that share passages with it get new or updated proposals before the answer, documents
+    further away whose proposals it changes (through a witness's reliability or a confirmed
+    term) right after it; a decision a person took is never overwritten. Posting the same
+    name and text again changes nothing (200).
     """
     collection_name = body.collection or settings.default_collection
+    stats = repository.MergeStats()
     with repository.write_transaction(session):
         collection = repository.get_or_create_collection(session, collection_name)
         document, outcome = repository.add_document(session, name=body.name, text=body.text, collection=collection)
-        terms = repository.term_strings(session)
-    stats = repository.MergeStats()
+        if outcome == "created":
+            config = settings.engine_config(repository.term_strings(session))
+            stats = witness_index.add_document(session, collection, document, config)
     if outcome == "created":
-        # the engine runs without the write lock: reviewers' decisions go on meanwhile
-        stats = repository.recompute_collection_unlocked(
-            request.app.state.session_factory, collection_name, settings.engine_config(terms)
-        )
-    if outcome != "created":
+        background.add_task(witness_index.refresh_collection, request.app.state.session_factory, collection_name, config)
+    else:
         response.status_code = 200
     counts = repository.proposal_counts(session, [document.id])[document.id]
     return document_public(document, counts, with_text=True) | {"outcome": outcome, "proposals_merged": vars(stats)}
@@ -103,10 +104,17 @@ def read_document(document_id: DocumentId, session: SessionDep) -> dict:
 
 
 @router.delete("/documents/{document_id}", operation_id="delete_document", status_code=204, responses=NOT_FOUND)
-def delete_document(document_id: DocumentId, session: SessionDep) -> Response:
-    """Remove a document with its proposals and decisions."""
+def delete_document(
+    document_id: DocumentId, request: Request, background: BackgroundTasks, settings: SettingsDep, session: SessionDep
+) -> Response:
+    """Remove a document with its proposals and decisions; the documents it witnessed get their
+    proposals again without its copy (decisions kept)."""
     with repository.write_transaction(session):
-        repository.delete_document(session, document_id)
+        document = repository.get_document(session, document_id)
+        collection = document.collection
+        config = settings.engine_config(repository.term_strings(session))
+        witness_index.remove_document(session, collection, document, config)
+    background.add_task(witness_index.refresh_collection, request.app.state.session_factory, collection.name, config)
     return Response(status_code=204)
 
 
@@ -130,9 +138,11 @@ def read_document_text(document_id: DocumentId, session: SessionDep) -> dict:
 
 @router.get("/collections", operation_id="list_collections", response_model=list[CollectionPublic])
 def list_collections(session: SessionDep) -> list[dict]:
-    """Every collection and its number of documents."""
+    """Every collection, its number of documents and how many wait for their proposals to be
+    brought up to date after a change elsewhere in the collection."""
     return [
-        {"name": collection.name, "documents": count, "created_at": collection.created_at}
+        {"name": collection.name, "documents": count, "created_at": collection.created_at,
+         "stale": witness_index.stale_count(session, collection)}
         for collection, count in repository.list_collections(session)
     ]
 
@@ -168,11 +178,12 @@ def export_collection(collection: str, session: SessionDep) -> Response:
 def recompute_collection(
     collection: str, body: RecomputeRequest, request: Request, settings: SettingsDep, session: SessionDep
 ) -> dict:
-    """Run the engine over the collection again (e.g. after lexicon changes); decisions are kept."""
-    repository.find_collection(session, collection)
-    config = settings.engine_config(repository.term_strings(session))
-    session.close()
-    return vars(repository.recompute_collection_unlocked(request.app.state.session_factory, collection, config))
+    """Build the collection's witness index again and recompute every proposal (e.g. after lexicon
+    changes), a batch of documents per transaction; decisions are kept."""
+    with repository.write_transaction(session):
+        config = settings.engine_config(repository.term_strings(session))
+        witness_index.rebuild(session, repository.find_collection(session, collection), config)
+    return vars(witness_index.refresh_collection(request.app.state.session_factory, collection, config))
 
 
 def _safe_filename(name: str) -> str:

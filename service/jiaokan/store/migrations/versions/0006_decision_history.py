@@ -5,16 +5,13 @@ reviewer's own text for the span, and ``comment``); the ``decision`` table keeps
 decision taken, with what it replaced, so a bulk decision (one ``batch``) is undone as one step.
 
 Revision ID: 0006
-Revises: 0005 where that migration exists, else 0004 (0005 is another change's number: this one
-follows whichever is present, so the two land in either order without two heads)
+Revises: 0005
 """
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0005" if any(Path(__file__).parent.glob("0005_*.py")) else "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,238 @@
+"""A stored corpus that stays fast: ``POST /v1/documents`` against 1,000 and 10,000 stored pages.
+
+Builds a collection of synthetic OCR pages of about 2 KB (`bench.synthetic_pages`: passages
+shared by several pages, with noise) in a store — SQLite file or PostgreSQL database —
+through the repository and the witness index (`jiaokan.store.witness_index.rebuild`, then
+every proposal computed by `refresh_all`, as ``POST /v1/collections/{name}/recompute``
+does), then starts ``jiaokan serve`` (one worker, a separate process) on it and posts new
+pages one at a time, each sharing passages with stored pages as the stored pages do with each
+other. After each post it waits until no document of the collection is stale (the documents
+further away that the post reached, refreshed after the answer) before the next. Reports the
+median and p90 of the POST's latency and of the time until the collection was settled, the
+server's CPU time for each (what it spent, whatever else the machine runs), the load average,
+and how long building the stored state took.
+
+    python -m bench.bench_documents --pages 1000 --database sqlite
+    python -m bench.bench_documents --pages 10000 --database postgresql+psycopg://postgres@127.0.0.1:5432/h_index
+    python -m bench.bench_documents --pages 10000 --keep /tmp/bench-10k   # keep the built store; later runs copy it
+    python -m bench.bench_documents --pages 10000 --index-only            # stored pages without proposals: builds in minutes
+
+With ``--keep FOLDER`` the built SQLite store is kept as FOLDER/built-PAGES.db (a PostgreSQL
+database NAME is kept as NAME_built_PAGES, a template) and copied for later runs instead of built
+again; a PostgreSQL run copies the rows of a kept SQLite store of the same pages if there is one.
+
+Target (issue 17): median POST ≤ 100 ms, flat from 1,000 to 10,000 stored pages.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bench_api import _one_request, free_port, start_server
+from bench.synthetic_pages import _placements, add_noise
+
+#: about 2 KB of UTF-8 per page (three bytes a character)
+PAGE_CHARACTERS = 680
+COLLECTION = "bench"
+
+
+def corpus(pages: int, posts: int, seed: int = 17) -> tuple[dict[str, str], dict[str, str]]:
+    """(stored pages, pages to post): one corpus, the posted pages drawn from it at random."""
+    generator = random.Random(seed)
+    placements = _placements(pages + posts, PAGE_CHARACTERS, generator)
+    texts = {f"page-{index:06d}.txt": "\n\n".join(add_noise(passage, generator) for passage in placed) + "\n"
+             for index, placed in enumerate(placements)}
+    posted = set(generator.sample(sorted(texts), posts))
+    return ({name: text for name, text in texts.items() if name not in posted},
+            {name: texts[name] for name in sorted(posted)})
+
+
+def database_url(argument: str, folder: Path) -> str:
+    return f"sqlite:///{folder / 'store.db'}" if argument == "sqlite" else argument
+
+
+def build_store(url: str, pages: dict[str, str], *, proposals: bool = True) -> dict[str, float]:
+    """Store ``pages`` with their witness index and proposals; seconds each step took. Without
+    ``proposals`` the stored pages get none (nor confirmed terms): only the index, which is all a
+    POST reads of them (what it changes in them is computed in the refresh after the answer)."""
+    from sqlalchemy import insert, update
+
+    from jiaokan.settings import load_settings
+    from jiaokan.store import repository, witness_index
+    from jiaokan.store.database import open_store
+    from jiaokan.store.models import Document, utc_now
+
+    config = load_settings(database_url=url).engine_config(())  # what the server will use
+    engine, session_factory = open_store(url)
+    timings = {}
+    try:
+        with session_factory() as session, repository.write_transaction(session):
+            started = time.perf_counter()
+            collection = repository.get_or_create_collection(session, COLLECTION)
+            session.execute(insert(Document), [
+                {"collection_id": collection.id, "name": name, "original": text, "sha256": repository.text_digest(text), "created_at": utc_now()}
+                for name, text in pages.items()
+            ])
+            timings["insert documents"] = time.perf_counter() - started
+            started = time.perf_counter()
+            witness_index.rebuild(session, collection, config)
+            timings["index (n-grams, passages, reliability)"] = time.perf_counter() - started
+            started = time.perf_counter()
+            if proposals:
+                witness_index.refresh_all(session, collection, config)
+                timings["proposals of every page"] = time.perf_counter() - started
+            else:
+                session.execute(update(Document).where(Document.collection_id == collection.id).values(stale=False))
+    finally:
+        engine.dispose()
+    return timings
+
+
+def kept_store(url: str, pages: int, keep: Path | None, stored: dict[str, str], proposals: bool = True) -> dict[str, float]:
+    """Build the store at ``url``, or copy the one kept from an earlier run; keep it when asked."""
+    import shutil
+
+    if keep is None or not proposals:
+        return build_store(url, stored, proposals=proposals)
+    keep.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite"):
+        target, built = Path(url.removeprefix("sqlite:///")), keep / f"built-{pages}.db"
+        if built.exists():
+            shutil.copy(built, target)
+            return {"copied from the kept store": 0.0}
+        timings = build_store(url, stored)
+        shutil.copy(target, built)  # the builder's engine is disposed: the WAL is checkpointed into the file
+        return timings
+    server, database = url.rsplit("/", 1)
+    template = f"{database}_built_{pages}"
+    if _postgres(server, f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
+        _postgres(server, f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+        return {"copied from the kept store": 0.0}
+    built = keep / f"built-{pages}.db"
+    if built.exists():  # the same pages, built on SQLite: copied row by row
+        started = time.perf_counter()
+        copy_store(f"sqlite:///{built}", url)
+        timings = {"copied from the SQLite store built before": time.perf_counter() - started}
+    else:
+        timings = build_store(url, stored)
+    _postgres(server, f'CREATE DATABASE "{template}" TEMPLATE "{database}"')
+    return timings
+
+
+def copy_store(source_url: str, target_url: str) -> None:
+    """Every row of the store at ``source_url`` into the empty store at ``target_url`` (its
+    schema made by the migrations; PostgreSQL's id sequences moved past the copied ids)."""
+    from sqlalchemy import insert, select, text
+
+    from jiaokan.store.database import create_database_engine, upgrade_database
+    from jiaokan.store.models import Base
+
+    source, target = create_database_engine(source_url), create_database_engine(target_url)
+    upgrade_database(target)
+    try:
+        with source.connect() as reading, target.begin() as writing:
+            for table in Base.metadata.sorted_tables:
+                writing.execute(table.delete())
+                rows = reading.execute(select(table)).mappings()
+                while chunk := rows.fetchmany(20_000):
+                    writing.execute(insert(table), [dict(row) for row in chunk])
+                if target.dialect.name == "postgresql" and "id" in table.c:
+                    writing.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT coalesce(max(id), 1) FROM {table.name}))"))
+            if target.dialect.name == "postgresql":
+                writing.execute(text("ANALYZE"))  # as `witness_index.rebuild` does after a bulk load
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def _postgres(server: str, *statements: str) -> list:
+    """Run ``statements`` on the server's maintenance database (autocommit); the last one's rows."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                result = connection.execute(text(statement))
+            return result.fetchall() if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def collection_stale(port: int) -> int:
+    _, body = asyncio.run(_one_request(port, "GET", "/v1/collections", b""))
+    return next(item["stale"] for item in json.loads(body) if item["name"] == COLLECTION)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of process ``pid`` so far (Linux schedstat, nanoseconds): what the
+    server spent, whatever else the machine runs."""
+    return sum(int(path.read_text().split()[0]) for path in Path(f"/proc/{pid}/task").glob("*/schedstat")) / 1e9
+
+
+def post_pages(port: int, pages: dict[str, str], server_pid: int) -> list[dict[str, float]]:
+    """For each page, posted in turn: the POST's latency, the seconds until no document is
+    stale, and the server's CPU seconds for each (the first an upper bound: the refresh after
+    the answer may have begun when it is read)."""
+    measured = []
+    for name, text in pages.items():
+        body = json.dumps({"name": name, "text": text, "collection": COLLECTION}, ensure_ascii=False).encode()
+        cpu, started = cpu_seconds(server_pid), time.perf_counter()
+        status, answer = asyncio.run(_one_request(port, "POST", "/v1/documents", body))
+        answered, answered_cpu = time.perf_counter() - started, cpu_seconds(server_pid) - cpu
+        if status != 201:
+            raise RuntimeError(f"POST {name}: {status} {answer[:300]!r}")
+        while collection_stale(port):
+            time.sleep(0.05)
+        settled, settled_cpu = time.perf_counter() - started, cpu_seconds(server_pid) - cpu
+        measured.append({"post": answered, "post_cpu": answered_cpu, "settled": settled, "settled_cpu": settled_cpu})
+    return measured
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1000, help="stored pages")
+    parser.add_argument("--posts", type=int, default=30, help="pages posted (the first 3 warm the server up)")
+    parser.add_argument("--database", default="sqlite", help="'sqlite' (a temporary file) or a PostgreSQL URL of an empty database")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the built store here (and copy it in later runs)")
+    parser.add_argument("--index-only", action="store_true", help="store the pages' index but not their proposals (quicker to build)")
+    arguments = parser.parse_args(argv)
+    stored, posted = corpus(arguments.pages, arguments.posts)
+    folder = Path(tempfile.mkdtemp(prefix="jiaokan-bench-documents-"))
+    url = database_url(arguments.database, folder)
+    print(f"{len(stored)} stored pages, {sum(map(len, stored.values())) / len(stored):.0f} characters each on average", flush=True)
+    timings = kept_store(url, arguments.pages, arguments.keep, stored, proposals=not arguments.index_only)
+    for step, seconds in timings.items():
+        print(f"  built: {step} {seconds:.1f} s", flush=True)
+    port = free_port()
+    server = start_server(port, 1, folder, database_url=url)
+    try:
+        measured = post_pages(port, posted, server.pid)[3:]
+    finally:
+        server.terminate()
+        server.wait()
+    report = {"stored_pages": len(stored), "database": url.split(":")[0], "posts": len(measured),
+              "stored_proposals": not arguments.index_only}
+    for figure in ("post", "post_cpu", "settled", "settled_cpu"):
+        values = [item[figure] * 1000 for item in measured]
+        report |= {f"{figure}_median_ms": round(statistics.median(values), 1), f"{figure}_p90_ms": round(percentile(values, 0.9), 1)}
+    report |= {"load_average": os.getloadavg()[0], "build_seconds": {step: round(seconds, 1) for step, seconds in timings.items()}}
+    print(json.dumps(report, ensure_ascii=False), flush=True)
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
