@@ -41,7 +41,8 @@ def _storable(value: str) -> str:
 #: own, which replaces this one's, excludes NUL in it: `StoredStr` is the alias without a pattern)
 StoredStr = Annotated[StrictStr, AfterValidator(_storable)]
 NO_NUL = r"^[^\x00]*$"
-StoredText = Annotated[StoredStr, Field(pattern=NO_NUL)]
+#: the pattern comes before the validator, so the schema shows it (clients and schemathesis see it)
+StoredText = Annotated[StrictStr, Field(pattern=NO_NUL), AfterValidator(_storable)]
 
 
 class ErrorMessage(BaseModel):

@@ -184,8 +184,10 @@ def rebuild(session: "Session", collection: Collection, config: "EngineConfig") 
 def _lock(session: "Session", collection: Collection) -> None:
     """One writer of a collection's index at a time (PostgreSQL: a row lock, then the row read
     again, as the writer before may have changed it; SQLite's writers are serialised by
-    `repository.write_transaction` already)."""
-    session.refresh(collection, with_for_update=True)
+    `repository.write_transaction` already). FOR NO KEY UPDATE: a writer that has inserted a
+    document holds a key-share lock on its collection's row (the foreign key), which FOR UPDATE
+    would wait on while the other waits on it — two concurrent posts would deadlock."""
+    session.refresh(collection, with_for_update={"key_share": True})
 
 
 def _sampling(collection: Collection) -> int:
