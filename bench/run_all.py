@@ -40,6 +40,8 @@ BENCHMARKS = {
     "bench_review": ("Review page speed", [], ["--rounds", "10"]),
     "bench_documents": ("Stored corpus: POST /v1/documents against 1,000 stored pages (10,000: run it with --pages 10000)",
                         ["--pages", "1000"], ["--pages", "200", "--posts", "8"]),
+    "bench_linear": ("Linear time: every engine path as its input doubles", ["--no-witnesses"], ["--quick"]),
+    "bench_lexicon_change": ("A correction right after a lexicon change", [], []),
 }
 
 

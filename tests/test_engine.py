@@ -128,6 +128,16 @@ def test_lexicon_word_beats_a_wrong_majority():
     assert "带光调联" in correct_text(wrong, [wrong, right], config=trusting_data).text
 
 
+def test_a_single_copy_misreading_of_a_lexicon_term_applies_by_default():
+    """Whatever threshold the calibration fitted for look-alike fixes, a fix that forms the
+    user's term by a plausible misreading applies (the lexicon's confidence is above them all)."""
+    config = EngineConfig(extra_terms=("长征火箭",))
+    correction = correct_text("会上介绍了长怔火箭的进展。", config=config)
+    assert correction.text == "会上介绍了长征火箭的进展。"
+    (edit,) = correction.edits
+    assert edit.confidence == config.lexicon_confidence >= config.threshold(edit.rule)
+
+
 def test_majority_fixes_a_lookalike_and_a_dropped_character():
     right = "位于甘肃民勤的液态燃料钍基熔盐实验堆已成功实现国际首次钍铀核燃料转换，成为目前唯一运行的熔盐堆。"
     noisy = right.replace("钍基", "钎基").replace("钍铀", "钍")

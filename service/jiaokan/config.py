@@ -73,8 +73,9 @@ class EngineConfig:
     rule_thresholds: Mapping[str, float] = field(default_factory=FrozenMapping)
     #: an edit whose reading forms a domain term the text as read does not (by a mistake an OCR
     #: engine plausibly makes) has at least this confidence: the lexicon is the user's word, and
-    #: no data calibrates it (0: the calibrated probability alone)
-    lexicon_confidence: float = 0.99
+    #: no data calibrates it (0: the calibrated probability alone); above every fitted threshold
+    #: (`scripts/fit_calibration.py` tries up to 0.999), so by default the user's term applies
+    lexicon_confidence: float = 0.999
     #: content edits less confident than this are not even proposed; 0 proposes every candidate,
     #: the windows judged variants too, at confidence 0 (what the calibration fit looks at)
     proposal_threshold: float = 0.5
