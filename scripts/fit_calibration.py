@@ -45,13 +45,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "service"), str(ROOT)]
 
-from bench.real import collect_labelled_edits  # noqa: E402
+from bench.real import SETS as BENCH_SETS, collect_labelled_edits  # noqa: E402
 from bench.real_data import sha1_half  # noqa: E402
 from bench.real_metrics import calibration_table  # noqa: E402
 
 OUTPUT = ROOT / "lexicons" / "calibration.json"
 #: the tune sets the fit reads (the seeds have no gold)
-SETS = ("subtitle-ocr", "scene-text", "two-engine", "editions", "clean-prose", "news-copies")
+SETS = tuple(name for name in BENCH_SETS if name != "seeds")
 #: the sets whose tune parts the OCR channel is fitted on (`scripts/fit_channel.py`)
 CHANNEL_SETS = ("subtitle-ocr", "scene-text", "two-engine")
 #: what kind of page an edit is on (`jiaokan.evidence.page_evidence`)
@@ -86,8 +86,6 @@ SMALL_SET = 50
 #: the share of right consensus edits whose least likely mistake may fall below the variant floor
 FLOOR_QUANTILE = 0.005
 FOLDS = 5
-#: the engine's default proposal threshold (`jiaokan.config.EngineConfig.proposal_threshold`)
-PROPOSAL_THRESHOLD = 0.5
 #: the most examples one set counts for in a model's fit
 SET_SHARE = 2000
 
@@ -230,10 +228,11 @@ def candidate_floors(edits: list, models: dict) -> dict:
     floor that cuts at most `CANDIDATE_LOSS` of the candidates the fitted model would propose
     (the engine then skips the language model and the channel for the rest)."""
     from jiaokan.calibration import Calibration
+    from jiaokan.config import DEFAULT_CONFIG
 
     calibration = Calibration({"rules": models})
     proposed = sorted(edit.edit["evidence"]["words"] for edit in edits if edit.edit["rule"] == "fix_lookalike"
-                      and calibration.confidence("fix_lookalike", edit.edit["evidence"]) >= PROPOSAL_THRESHOLD)
+                      and calibration.confidence("fix_lookalike", edit.edit["evidence"]) >= DEFAULT_CONFIG.proposal_threshold)
     floor = proposed[int(CANDIDATE_LOSS * len(proposed))] if proposed else 0.0
     return {"word_gain_floor": round(max(0.0, float(floor) - 0.01), 3), "fitted_on": {"proposed_lookalike_fixes": len(proposed)}}
 

@@ -13,7 +13,7 @@ import pytest
 
 from jiaokan import repair
 from jiaokan.resources import load_resources
-from jiaokan.script import HAN, is_han
+from jiaokan.script import HAN
 
 # characters of frequent words, look-alikes among them, marks and Latin letters
 ALPHABET = "选择数据文档添加入住人住宅中小学生活动力量己已土士未末的了和是在有，。、 Ab12"

@@ -34,7 +34,6 @@ from jiaokan.store.models import (
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from jiaokan.config import EngineConfig
     from jiaokan.edits import Edit, Variant
 
 MAX_NAME_LENGTH = 1024
