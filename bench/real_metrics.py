@@ -135,10 +135,18 @@ def is_content_edit(edit: Edit) -> bool:
 
 
 def label_edit(noisy: str, gold: str, edit: Edit) -> bool:
-    """Is ``edit`` right: does applying it alone to ``noisy`` strictly lower the content distance to ``gold``?"""
+    """Is ``edit`` right: does applying it alone to ``noisy`` strictly lower the content distance to
+    ``gold``? Where the content distance stays the same, the distance of the whole text decides:
+    without its marks a text's errors can trade places (改，具具有 against 改革，具有: the doubled 具
+    stands where 革 was dropped, so removing it leaves the content distance at one), and with
+    them the removal shows for what it is."""
     gold_content = content(gold)
+    corrected = apply_edits(noisy, [edit])
     before = Levenshtein.distance(content(noisy), gold_content)
-    return Levenshtein.distance(content(apply_edits(noisy, [edit])), gold_content) < before
+    after = Levenshtein.distance(content(corrected), gold_content)
+    if after != before:
+        return after < before
+    return Levenshtein.distance(corrected, gold) < Levenshtein.distance(noisy, gold)
 
 
 def confidence_band(confidence: float) -> int:

@@ -10,15 +10,16 @@ cross-fitted: each half of those sets is judged with a channel fitted on the oth
 (`labelled_edits`), as the report parts and the user's text will be, with a channel that
 never saw them.
 
-For each model (the rules of one kind of evidence share it; `MODELS`) a logistic regression
+For each model (the rules of one kind of evidence share it; `MODELS`) and each kind of page
+(short lines of subtitles and signs, prose: `jiaokan.calibration.page_kind`) a logistic regression
 over the named evidence is fitted with scikit-learn (build-time only); its weights are written
 to the file and applied by `jiaokan.calibration` with a dot product. Then, from out-of-fold
-predictions (5 folds, documents kept whole), each model's auto-apply threshold: the lowest
-confidence at which its applied edits are at least `REQUIRED_PRECISION` right on every tune
-set (one model's edits are judged alike, whatever set they come from: on every set the
-applied edits are then at least that right, since each rule's are). The
-variant bounds (`jiaokan.consensus`) are fitted from the same edits: the least likely OCR
-least likely OCR mistake that the right consensus edits still make (its `FLOOR_QUANTILE`), and
+predictions (5 folds, documents kept whole), each model's auto-apply threshold for each kind of
+page: the lowest confidence at which its applied edits on such pages are at least
+`REQUIRED_PRECISION` right on every tune set (one model's edits are judged alike, whatever set
+they come from: on every set the applied edits are then at least that right, since each rule's
+are). The variant bounds (`jiaokan.consensus`) are fitted from the same edits: the least likely OCR
+mistake that the right consensus edits still make (its `FLOOR_QUANTILE`), and
 the damage signs that no editorial block (a wrong ``replaced_block``) shows.
 
     .venv/bin/pip install -e '.[bench]' scikit-learn   # build-time only
@@ -179,6 +180,26 @@ def fit_model(examples: list, names) -> tuple[dict, np.ndarray] | None:
     return entry, out_of_fold
 
 
+def fit_by_page_kind(examples: list, names) -> tuple[dict, list, np.ndarray] | None:
+    """A model for each kind of page (`jiaokan.calibration.page_kind`): (the prose model's entry
+    with the short-lines model inside, the examples in the order of their out-of-fold
+    probabilities, those probabilities), or None when there are no examples. A kind without
+    examples has no model (the prose model judges it)."""
+    from jiaokan.calibration import PROSE, SHORT_LINES, page_kind
+
+    by_kind = {kind: [edit for edit in examples if page_kind(edit.edit["evidence"]) == kind] for kind in (PROSE, SHORT_LINES)}
+    fitted = {kind: fit_model(kind_examples, names) for kind, kind_examples in by_kind.items()}
+    if all(model is None for model in fitted.values()):
+        return None
+    prose = fitted[PROSE] or fitted[SHORT_LINES]
+    entry = dict(prose[0])
+    if fitted[PROSE] is not None and fitted[SHORT_LINES] is not None:
+        entry[SHORT_LINES] = fitted[SHORT_LINES][0]
+    ordered = [edit for kind in (PROSE, SHORT_LINES) if fitted[kind] is not None for edit in by_kind[kind]]
+    probabilities = np.concatenate([fitted[kind][1] for kind in (PROSE, SHORT_LINES) if fitted[kind] is not None])
+    return entry, ordered, probabilities
+
+
 def constant_model(examples: list, y: np.ndarray) -> tuple[dict, np.ndarray]:
     """Too few examples of one label to weigh evidence: the share of right ones as a constant
     (with a uniform prior: (right + 1) / (examples + 2)), the same for every edit of the rule."""
@@ -212,6 +233,24 @@ def choose_threshold(examples: list, probabilities: np.ndarray) -> float:
         if all(_precise_enough([right for probability, right in items if probability >= threshold]) for items in by_set.values()):
             return round(float(threshold), 3)
     return NEVER
+
+
+def thresholds_by_page_kind(examples: list, probabilities: np.ndarray) -> tuple[float, float | None]:
+    """Each kind of page's threshold (`choose_threshold` over its own pages' edits): prose, and
+    short lines where the tune sets have edits of the model on such pages that it applies (else
+    None: the prose threshold holds there too)."""
+    from jiaokan.calibration import PROSE, page_kind
+
+    kinds = np.array([page_kind(edit.edit["evidence"]) for edit in examples])
+    chosen = {}
+    for kind in set(kinds):
+        members = [index for index, edit in enumerate(examples) if kinds[index] == kind and edit.set_name not in CLEAN_SETS and not gated(edit)]
+        threshold = choose_threshold([examples[index] for index in members], probabilities[members]) if members else NEVER
+        if kind == PROSE or (probabilities[members] >= threshold).any():  # (a threshold no tune edit reaches says nothing)
+            chosen[kind] = threshold
+    prose = chosen.pop(PROSE, None)
+    short_lines = next(iter(chosen.values()), None)
+    return (prose if prose is not None else short_lines if short_lines is not None else NEVER), short_lines
 
 
 def _precise_enough(rights: list[bool]) -> bool:
@@ -275,20 +314,22 @@ def main(argv: list[str] | None = None) -> None:
             edits = labelled_edits(Path(workdir), options.workers, options.quick)
     if options.save_edits:
         options.save_edits.write_text(json.dumps([edit._asdict() for edit in edits], ensure_ascii=False), encoding="utf-8")
-    models, thresholds, all_examples, all_probabilities = {}, {}, [], []
+    models, thresholds, short_lines_thresholds, all_examples, all_probabilities = {}, {}, {}, [], []
     for model_name, (rules, names) in MODELS.items():
         # what the variant bounds hold back never becomes an edit: the models judge the rest
         examples = [edit for edit in edits if edit.edit["rule"] in rules and not gated(edit)]
-        fitted = fit_model(examples, names)
+        fitted = fit_by_page_kind(examples, names)
         print(f"{model_name}: {len(examples)} examples, {sum(edit.right for edit in examples)} right" + ("" if fitted else " — none: not fitted"))
         if fitted is None:
             continue
-        entry, probabilities = fitted
-        threshold = choose_threshold(examples, probabilities)
+        entry, examples, probabilities = fitted
+        threshold, short_lines_threshold = thresholds_by_page_kind(examples, probabilities)
         for rule in rules:
             models[rule] = entry | {"model": model_name}
             thresholds[rule] = threshold
-        print(f"  auto-apply threshold {threshold}")
+            if short_lines_threshold is not None:
+                short_lines_thresholds[rule] = short_lines_threshold
+        print(f"  auto-apply threshold {threshold} (prose), {short_lines_threshold} (short lines)")
         all_examples += examples
         all_probabilities += list(probabilities)
     probabilities = np.array(all_probabilities)
@@ -296,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
         "about": "logistic models of P(edit right | evidence) by rule and each rule's auto-apply threshold, fitted by "
                  "scripts/fit_calibration.py on the tune parts of bench.real's sets; see jiaokan.calibration",
         "thresholds": thresholds,
+        "short_lines_thresholds": short_lines_thresholds,
         "candidates": candidate_floors(edits, models),
         "variant": variant_bounds(edits),
         "rules": models,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 
-from jiaokan.calibration import DEFAULT_THRESHOLD, UNFITTED_CONFIDENCE, Calibration
+from jiaokan.calibration import DEFAULT_THRESHOLD, PROSE, SHORT_LINES, UNFITTED_CONFIDENCE, Calibration, page_kind
 from jiaokan.config import EngineConfig
 from jiaokan.resources import lexicon_directory
 
@@ -18,6 +18,17 @@ def test_a_rule_model_is_a_logistic_function_of_its_evidence():
     assert calibration.confidence("replaced_block", {"language": 9}) == UNFITTED_CONFIDENCE
     assert calibration.threshold("fix_lookalike") == 0.93 and calibration.threshold("replaced_block") == DEFAULT_THRESHOLD
     assert calibration.variant_floor == -5.5
+
+
+def test_a_page_of_short_lines_is_judged_by_the_rules_short_lines_model_and_prose_by_its_prose_model():
+    prose = {"features": ["language"], "coefficients": [1.0], "intercept": 0.0}
+    calibration = Calibration({"rules": {"remove_doubled_character": prose | {"short_lines": {"features": ["language"], "coefficients": [1.0], "intercept": -4.0}},
+                                         "fix_lookalike": prose}})
+    subtitle, column = {"language": 2.0, "line_length": math.log10(12 + 1)}, {"language": 2.0, "line_length": math.log10(80 + 1)}
+    assert page_kind(subtitle) == SHORT_LINES and page_kind(column) == page_kind({"language": 2.0}) == PROSE
+    assert calibration.confidence("remove_doubled_character", subtitle) == round(1 / (1 + math.exp(2.0)), 4)
+    assert calibration.confidence("remove_doubled_character", column) == round(1 / (1 + math.exp(-2.0)), 4)
+    assert calibration.confidence("fix_lookalike", subtitle) == calibration.confidence("fix_lookalike", column)  # no short-lines model: the prose one
 
 
 def test_the_shipped_calibration_names_a_model_and_a_threshold_for_every_content_rule():

@@ -160,3 +160,15 @@ def test_settling_a_window_early_changes_no_decision(monkeypatch, bound):
     slow = correct_corpus(pages)
     assert {name: result.edits for name, result in fast.items()} == {name: result.edits for name, result in slow.items()}
     assert sum(len(result.edits) for result in fast.values()) > 50  # the copies gave it real work
+
+
+def test_a_sentence_printed_twice_beside_a_passage_an_edition_leaves_out_is_no_sign_against_the_passage():
+    """A later edition leaves out two sentences, and its copy prints the sentence before them
+    twice: the repeat beside the block is no sign that the edition's text there is damage, so
+    the earlier edition's passage is not written into it (a variant, at most a proposal)."""
+    sentences = [sentence + "。" for sentence in ARTICLE.split("。") if sentence]
+    later_edition = sentences[0] + sentences[1] * 2 + sentences[4]
+    correction = correct_corpus({"later": later_edition, "earlier-a": ARTICLE, "earlier-b": ARTICLE.replace("年龄", "年令")})["later"]
+    assert sentences[2] not in correction.text and sentences[3] not in correction.text
+    assert all(edit.rule != "replaced_block" or edit.evidence["repeat"] == 0.0 for edit in correction.edits)
+

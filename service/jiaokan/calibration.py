@@ -10,6 +10,11 @@ file holds each rule's auto-apply threshold as the fit chose it (the lowest conf
 which that rule's applied edits stayed right often enough on every tune set) and the bounds
 that tell an edition's reading from a misreading (`jiaokan.consensus`).
 
+A rule has a model for each kind of page (`page_kind`): short lines of subtitles and signs
+and prose pages differ in what the same evidence means (a doubled character in a subtitle is
+mostly a word, 谢谢, 恻恻; in a newspaper column mostly a misreading), so each is fitted on its
+own pages, and each kind has its auto-apply threshold, chosen on the sets of its pages.
+
 A rule the file does not name (or a missing file, when the engine runs before its first
 fit) gets `UNFITTED_CONFIDENCE`: below every auto-apply threshold, so such edits are only
 proposed.
@@ -37,6 +42,20 @@ DEFAULT_GARBLED_RATE = 1.0
 DEFAULT_EDGE_MARGIN = 3.0
 
 
+#: the kinds of page a rule has a model for: short lines (subtitles, signs, one sentence a line:
+#: speech, names and dialect, where a model of newspaper prose knows less and doubled characters
+#: are mostly words) and prose
+SHORT_LINES, PROSE = "short_lines", "prose"
+#: a page is of short lines when its lines average fewer characters than 30 (the evidence's
+#: ``line_length`` is log10 of the mean plus one, `jiaokan.evidence.page_evidence`)
+SHORT_LINE_LENGTH = math.log10(30 + 1)
+
+
+def page_kind(evidence: Mapping[str, float]) -> str:
+    """The kind of page an edit's evidence says it is on (prose when it does not say)."""
+    return SHORT_LINES if evidence.get("line_length", SHORT_LINE_LENGTH) < SHORT_LINE_LENGTH else PROSE
+
+
 @dataclass(frozen=True)
 class RuleModel:
     """A logistic model over named evidence."""
@@ -44,6 +63,10 @@ class RuleModel:
     features: tuple[str, ...]
     coefficients: tuple[float, ...]
     intercept: float
+
+    @classmethod
+    def from_entry(cls, entry: Mapping) -> "RuleModel":
+        return cls(tuple(entry["features"]), tuple(entry["coefficients"]), float(entry["intercept"]))
 
     def probability(self, evidence: Mapping[str, float]) -> float:
         """P(right) for ``evidence`` (a feature it lacks counts as 0)."""
@@ -59,12 +82,16 @@ class Calibration:
 
     def __init__(self, parameters: Mapping) -> None:
         self.parameters = parameters
+        #: rule -> page kind -> model (a rule's entry is its prose model, with its short-lines
+        #: model inside when the fit made one)
         self.models = {
-            rule: RuleModel(tuple(model["features"]), tuple(model["coefficients"]), float(model["intercept"]))
-            for rule, model in parameters.get("rules", {}).items()
+            rule: {PROSE: RuleModel.from_entry(entry)} | ({SHORT_LINES: RuleModel.from_entry(entry[SHORT_LINES])} if SHORT_LINES in entry else {})
+            for rule, entry in parameters.get("rules", {}).items()
         }
-        #: rule -> the confidence from which its edits apply unreviewed (fitted per rule)
+        #: rule -> the confidence from which its edits on prose pages apply unreviewed (fitted per
+        #: rule), and on pages of short lines where the fit chose another
         self.thresholds = {rule: float(value) for rule, value in parameters.get("thresholds", {}).items()}
+        self.short_lines_thresholds = {rule: float(value) for rule, value in parameters.get("short_lines_thresholds", {}).items()}
         #: the word model's least preference (log10) for a misread word's fix worth judging
         self.word_gain_floor = float(parameters.get("candidates", {}).get("word_gain_floor", 0.0))
         variant = parameters.get("variant", {})
@@ -87,15 +114,18 @@ class Calibration:
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ResourceError(f"cannot read the calibration {path}: {error}") from error
 
-    def threshold(self, rule: str) -> float:
-        """The fitted auto-apply threshold of ``rule`` (`DEFAULT_THRESHOLD` for a rule without one)."""
-        return self.thresholds.get(rule, DEFAULT_THRESHOLD)
+    def threshold(self, rule: str, kind: str = PROSE) -> float:
+        """The fitted auto-apply threshold of ``rule`` on a ``kind`` of page (the prose one where
+        the fit chose none for the kind; `DEFAULT_THRESHOLD` for a rule without one)."""
+        prose = self.thresholds.get(rule, DEFAULT_THRESHOLD)
+        return self.short_lines_thresholds.get(rule, prose) if kind == SHORT_LINES else prose
 
     def confidence(self, rule: str, evidence: Mapping[str, float]) -> float:
         """The probability that an edit of ``rule`` with ``evidence`` is right, to 4 places."""
-        model = self.models.get(rule)
-        if model is None:
+        models = self.models.get(rule)
+        if models is None:
             return UNFITTED_CONFIDENCE
+        model = models.get(page_kind(evidence), models[PROSE])
         return round(model.probability(evidence), 4)
 
 

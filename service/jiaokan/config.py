@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from jiaokan.calibration import PROSE, page_kind
 from jiaokan.errors import ConfigError
 
 #: every rule, by stage, in the order they run; each is a switch of `EngineConfig.rules`
@@ -121,12 +122,14 @@ class EngineConfig:
         """Whether ``rule`` may propose edits."""
         return self.rules.get(rule, False)
 
-    def applies_automatically(self, rule: str, confidence: float) -> bool:
-        """The policy: does an edit of ``rule`` with ``confidence`` apply without review?"""
-        return confidence >= self.threshold(rule)
+    def applies_automatically(self, rule: str, confidence: float, evidence: Mapping | None = None) -> bool:
+        """The policy: does an edit of ``rule`` with ``confidence`` apply without review? Its
+        ``evidence`` says on what kind of page it is (`jiaokan.calibration.page_kind`)."""
+        return confidence >= self.threshold(rule, page_kind(evidence) if evidence is not None else PROSE)
 
-    def threshold(self, rule: str) -> float:
-        """The confidence from which edits of ``rule`` apply without review."""
+    def threshold(self, rule: str, kind: str = PROSE) -> float:
+        """The confidence from which edits of ``rule`` apply without review on a ``kind`` of page
+        (the fitted threshold of the kind, unless the config names one for every page)."""
         if rule in self.rule_thresholds:
             return self.rule_thresholds[rule]
         if self.auto_apply_threshold is not None:
@@ -135,7 +138,7 @@ class EngineConfig:
             return self.normalisation_threshold
         from jiaokan.calibration import load_calibration
 
-        return load_calibration().threshold(rule)
+        return load_calibration().threshold(rule, kind)
 
     def fingerprint(self) -> str:
         """A stable digest of everything that changes results: these settings, the engine's

@@ -188,7 +188,7 @@ def _judge_window(collation, name, view, start, end, voters, decision: _Decision
         edit = _edit_for_window(view, start, end, decision.units, decision.rule, confidence, evidence)
     if edit is not None:
         collation.edits.append(edit)
-        if config.applies_automatically(decision.rule, confidence):
+        if config.applies_automatically(decision.rule, confidence, evidence):
             term = _confirmed_term(name, view, start, end, decision.units, decision.supporters, resources)
             if term is not None:
                 collation.confirmed_terms.append(term)
@@ -399,12 +399,18 @@ BLOCK_PIECES_FOUND = 0.5
 def _printed_elsewhere_in_part(units: str, start: int, end: int) -> bool:
     """Whether most of the document's block ``[start, end)`` is printed elsewhere in it, as
     pieces of `BLOCK_PIECE` units (a running title dropped into the text, a sentence pasted in
-    from a later paragraph: each with its own OCR noise, so not necessarily all of it alike)."""
+    from a later paragraph: each with its own OCR noise, so not necessarily all of it alike).
+
+    Not beside it (within the block's length before or after): a sentence printed twice in a
+    row is damage the copies' reading shows only when it reads the window without the repeat
+    (`_is_repeat_removal`); when the copies read other text there besides (an edition that
+    leaves out the passage after it), the repeat says nothing about that text."""
     block = units[start:end]
     if len(block) < BLOCK_PIECE:
         return False
+    before_end, after_start = max(0, start - len(block)), end + len(block)
     pieces = [block[offset:offset + BLOCK_PIECE] for offset in range(0, len(block) - BLOCK_PIECE + 1, BLOCK_PIECE // 2)]
-    found = sum(units.find(piece, 0, start) >= 0 or units.find(piece, end) >= 0 for piece in pieces)
+    found = sum(units.find(piece, 0, before_end) >= 0 or units.find(piece, after_start) >= 0 for piece in pieces)
     return found >= BLOCK_PIECES_FOUND * len(pieces)
 
 

@@ -27,7 +27,7 @@ class Correction:
     def from_edits(cls, name: str, original: str, edits: list[Edit], config: EngineConfig, variants=()) -> "Correction":
         """Judge each edit by the config's policy."""
         ordered = tuple(edits)
-        verdicts = tuple(config.applies_automatically(edit.rule, edit.confidence) for edit in ordered)
+        verdicts = tuple(config.applies_automatically(edit.rule, edit.confidence, edit.evidence) for edit in ordered)
         return cls(name=name, original=original, edits=ordered, applied=verdicts, variants=tuple(sorted(variants)))
 
     @cached_property
