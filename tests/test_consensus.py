@@ -172,3 +172,19 @@ def test_a_sentence_printed_twice_beside_a_passage_an_edition_leaves_out_is_no_s
     assert sentences[2] not in correction.text and sentences[3] not in correction.text
     assert all(edit.rule != "replaced_block" or edit.evidence["repeat"] == 0.0 for edit in correction.edits)
 
+
+
+def test_a_damaged_block_is_not_rewritten_from_copies_of_two_editions():
+    """One copy of the earlier edition prints, where a sentence stood, a sentence of its later
+    paragraph (damage); its witnesses are the other copy of the earlier edition and a later
+    edition that changed a word in that sentence. The copies do not read one text there, so the
+    later edition's word is never written into the earlier edition's copy."""
+    later = "下一步，探月工程四期还将实施嫦娥七号和嫦娥八号任务，建设国际月球科研站基本型。"
+    copies = {
+        "earlier-damaged": ARTICLE.replace(REPLACED, later),
+        "earlier": ARTICLE.replace("盆地", "盆她"),
+        "later-edition": ARTICLE.replace("年龄和成分", "形成时代和成分"),
+    }
+    correction = correct_corpus(copies)["earlier-damaged"]
+    assert "形成时代" not in correction.text
+    assert not any(edit.rule == "replaced_block" and applied for edit, applied in zip(correction.edits, correction.applied))

@@ -245,10 +245,14 @@ def _printed_elsewhere(units: str, start: int, end: int) -> int:
 def _variant_reason(rule: str, measured: Mapping[str, float], resources: Resources) -> str | None:
     """Why a window's difference is not an OCR error whatever the votes, or None: a replaced
     block with no sign of damage (no repeat, not moved, not garbled, no broken edges; a block is
-    damage or an edition's text, never a misreading, so only its damage counts), or a mistake
+    damage or an edition's text, never a misreading, so only its damage counts) or whose copies
+    do not read one text there (up to OCR noise, no more of them reading it than reading another
+    text: copies of two editions), or a mistake
     no engine plausibly makes (less likely than the calibration's variant floor)."""
     calibration = resources.calibration
     if rule == "replaced_block":
+        if not measured.get("copies_agree", 1.0):
+            return "the copies read the block's place differently beyond OCR noise, as many one way as the other (editions): what stood there is not known"
         if (measured["repeat"] or measured["moved"] or measured["garbled"] >= calibration.garbled_rate
                 or measured["edges"] >= calibration.edge_margin):
             return None
@@ -506,8 +510,20 @@ def _decide_block(name, view, start, end, votes, weights, totals, candidates, re
     supporters = [voter for voter, text in copies.items() if _reads_nearly(text, replacement)]
     units = candidates[replacement] if replacement in candidates else _as_units(replacement, candidates)
     damage = _block_damage(view.units, start, end, replacement, found_in, resources)
+    editorial = sum(_differ_editorially(text, replacement, resources) for text in copies.values())
+    damage["copies_agree"] = float(editorial < len(copies) - editorial)  # (a copy with damage of its own there is outvoted)
     votes_gained = _vote_total(replacement, votes, weights) - _vote_total(own_text, votes, weights)
     return _Decision(units, "replaced_block", supporters, round(_probability_wrong(own_text, totals), 4), votes_gained, damage)
+
+
+def _differ_editorially(first: str, second: str, resources: Resources) -> bool:
+    """Whether two copies' readings differ somewhere by more than an engine plausibly misreads:
+    a stretch of differences (`JOIN_GAP` apart at most) less likely as OCR mistakes, all
+    together, than the calibration's variant floor (a word for an unrelated word, 年龄 for 形成时代,
+    where a misread character, a swap or a dropped one are likelier)."""
+    floor = resources.calibration.variant_floor
+    return any(resources.channel.judge(first[first_start:first_end], second[second_start:second_end])[0] < floor
+               for first_start, first_end, second_start, second_end, _ in _joined_differences(first, second))
 
 
 #: characters of a block's edges whose reading the language model compares
@@ -607,16 +623,25 @@ def _differing_stretches(first: str, second: str, joined: bool) -> list[tuple[in
     """Where two readings differ, as (first_start, first_end, second_start, second_end); when
     ``joined``, only the stretches that join several differences at most `JOIN_GAP` apart
     (a swap is one)."""
-    stretches: list[list[int]] = []  # first_start, first_end, second_start, second_end, differences
+    if not joined:
+        return [(first_start, first_end, second_start, second_end) for tag, first_start, first_end, second_start, second_end
+                in Levenshtein.opcodes(first, second) if tag != "equal"]
+    return [tuple(stretch[:4]) for stretch in _joined_differences(first, second) if stretch[4] > 1]
+
+
+def _joined_differences(first: str, second: str) -> list[list[int]]:
+    """Where two readings differ, differences at most `JOIN_GAP` apart joined, as [first_start,
+    first_end, second_start, second_end, how many differences]."""
+    stretches: list[list[int]] = []
     for tag, first_start, first_end, second_start, second_end in Levenshtein.opcodes(first, second):
         if tag == "equal":
             continue
-        if joined and stretches and first_start - stretches[-1][1] <= JOIN_GAP:
+        if stretches and first_start - stretches[-1][1] <= JOIN_GAP:
             stretches[-1][1], stretches[-1][3] = first_end, second_end
             stretches[-1][4] += 1
         else:
             stretches.append([first_start, first_end, second_start, second_end, 1])
-    return [tuple(stretch[:4]) for stretch in stretches if not joined or stretch[4] > 1]
+    return stretches
 
 
 def _better_reading(gain: float, candidate: str, reading: str, change, left: str, right: str, resources: Resources) -> bool:
