@@ -271,11 +271,23 @@ def proposal_counts(session: "Session", document_ids: Sequence[int]) -> dict[int
         .group_by(Proposal.document_id, Proposal.status, Proposal.auto)
     ).all()
     for document_id, status, auto, count in rows:
-        counts = result[document_id]
-        setattr(counts, status, getattr(counts, status) + count)
-        if auto and status == PENDING:
-            counts.auto += count
+        _tally(result[document_id], status, auto, count)
     return result
+
+
+def counts_of(proposals: Iterable[Proposal]) -> DocumentCounts:
+    """Counts by status of proposals in hand (a document's, as this transaction left them):
+    what `proposal_counts` would read back."""
+    counts = DocumentCounts()
+    for proposal in proposals:
+        _tally(counts, proposal.status, proposal.auto, 1)
+    return counts
+
+
+def _tally(counts: DocumentCounts, status: str, auto: bool, count: int) -> None:
+    setattr(counts, status, getattr(counts, status) + count)
+    if auto and status == PENDING:
+        counts.auto += count
 
 
 # --- proposals ------------------------------------------------------------------------------
@@ -916,6 +928,7 @@ __all__ = [
     "MergeStats",
     "add_correction",
     "add_document",
+    "counts_of",
     "add_term",
     "create_if_absent",
     "decide_many",
