@@ -85,13 +85,19 @@ def create_app(settings: Settings | None = None):
 
 
 def warm_up_engine() -> None:
-    """Load the engine's lexicons and tables now, so /healthz means ready and no request waits."""
+    """Load the engine's lexicons and tables now, so /healthz means ready and no request waits;
+    then keep them out of the collector's way."""
+    import gc
+
     from jiaokan import DEFAULT_CONFIG, correct_text
     from jiaokan.pipeline import warm_up
     from jiaokan.resources import load_resources
 
     correct_text("预热：建档立卡卡脱贫人口，子午工程二期。", ["预热：建档立卡脱贫人口，子午工程二期。"])
     warm_up(load_resources(DEFAULT_CONFIG.extra_terms), DEFAULT_CONFIG)
+    # what is loaded now lives as long as the process: the collector leaves it alone, or each full
+    # collection walks it again (up to 0.1 s in the middle of a request, about one in three POSTs)
+    gc.freeze()
 
 
 def create_app_from_environment():
