@@ -9,8 +9,9 @@ pages one at a time, each sharing passages with stored pages as the stored pages
 other. After each post it waits until no document of the collection is stale (the documents
 further away that the post reached, refreshed after the answer) before the next. Reports the
 median and p90 of the POST's latency and of the time until the collection was settled, the
-server's CPU time for each (what it spent, whatever else the machine runs), the load average
-before and after, and how long building the stored state took; then, for each database, the
+service's CPU time for each (what it spent, whatever else the machine runs) and, with
+PostgreSQL on this machine, the database server's CPU time for the POST (the processes serving
+the service's connections: SQLite's work is the service's own), the load average before and after, and how long building the stored state took; then, for each database, the
 medians at each size and the ratio of the largest size's to the smallest's (flat: about 1).
 
     python -m bench.bench_documents                                         # 1,000 and 10,000 pages, SQLite
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -197,28 +199,61 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(path.read_text().split()[0]) for path in Path(f"/proc/{pid}/task").glob("*/schedstat")) / 1e9
 
 
-def post_pages(port: int, pages: dict[str, str], server_pid: int) -> list[dict[str, float]]:
+@contextlib.contextmanager
+def database_cpu(url: str):
+    """For a PostgreSQL store on this machine: a function giving the CPU seconds so far of the
+    server processes serving its database (the service's connections, this one left out);
+    a function giving 0 for SQLite (its work is the service's own CPU) or a server elsewhere."""
+    if url.startswith("sqlite"):
+        yield lambda: 0.0
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    try:
+        with engine.connect() as connection:
+            def seconds() -> float:
+                try:
+                    return sum(int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) for pid in connection.scalars(query)) / 1e9
+                except OSError:  # not a process of this machine (or it just ended)
+                    return 0.0
+            yield seconds
+    finally:
+        engine.dispose()
+
+
+def post_pages(port: int, pages: dict[str, str], server_pid: int, database_seconds=lambda: 0.0) -> list[dict[str, float]]:
     """For each page, posted in turn: the POST's latency, the seconds until no document is
-    stale, and the server's CPU seconds for each (the first an upper bound: the refresh after
-    the answer may have begun when it is read)."""
+    stale, and the server's CPU seconds for each, and the database server's for the POST (the
+    CPU figures upper bounds: the refresh after the answer may have begun when they are read)."""
     measured = []
     for name, text in pages.items():
         body = json.dumps({"name": name, "text": text, "collection": COLLECTION}, ensure_ascii=False).encode()
+        database = database_seconds()
         cpu, started = cpu_seconds(server_pid), time.perf_counter()
         status, answer = asyncio.run(_one_request(port, "POST", "/v1/documents", body))
         answered, answered_cpu = time.perf_counter() - started, cpu_seconds(server_pid) - cpu
+        answered_database = database_seconds() - database
         if status != 201:
             raise RuntimeError(f"POST {name}: {status} {answer[:300]!r}")
         while collection_stale(port):
             time.sleep(0.05)
         settled, settled_cpu = time.perf_counter() - started, cpu_seconds(server_pid) - cpu
-        measured.append({"post": answered, "post_cpu": answered_cpu, "settled": settled, "settled_cpu": settled_cpu})
+        measured.append({"post": answered, "post_cpu": answered_cpu, "post_database_cpu": answered_database,
+                         "post_both_cpu": answered_cpu + answered_database,
+                         "settled": settled, "settled_cpu": settled_cpu})
     return measured
 
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def database_label(database: str) -> str:
+    """'sqlite', or the PostgreSQL server's URL (without the database prefix)."""
+    return database if database == "sqlite" else database.rsplit("/", 1)[0]
 
 
 def measure(database: str, pages: int, arguments: argparse.Namespace, folder: Path) -> dict:
@@ -233,13 +268,14 @@ def measure(database: str, pages: int, arguments: argparse.Namespace, folder: Pa
     server = start_server(port, 1, folder, database_url=url)
     load_before = os.getloadavg()[0]
     try:
-        measured = post_pages(port, posted, server.pid)[WARM_UP_POSTS:]
+        with database_cpu(url) as database_seconds:
+            measured = post_pages(port, posted, server.pid, database_seconds)[WARM_UP_POSTS:]
     finally:
         server.terminate()
         server.wait()
-    report = {"stored_pages": len(stored), "database": url.split(":")[0], "posts": len(measured),
+    report = {"stored_pages": len(stored), "database": database_label(database), "posts": len(measured),
               "stored_proposals": not arguments.index_only}
-    for figure in ("post", "post_cpu", "settled", "settled_cpu"):
+    for figure in ("post", "post_cpu", "post_database_cpu", "post_both_cpu", "settled", "settled_cpu"):
         values = [item[figure] * 1000 for item in measured]
         report |= {f"{figure}_median_ms": round(statistics.median(values), 1), f"{figure}_p90_ms": round(percentile(values, 0.9), 1)}
     report |= {"load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
@@ -259,23 +295,24 @@ def flatness(runs: list[dict]) -> list[dict]:
         smallest, largest = sizes[0], sizes[-1]
         rows.append({"database": database, "pages": [smallest["stored_pages"], largest["stored_pages"]]}
                     | {f"{figure}_ratio": round(largest[f"{figure}_median_ms"] / smallest[f"{figure}_median_ms"], 2)
-                       for figure in ("post", "post_cpu")})
+                       for figure in ("post", "post_cpu", "post_both_cpu")})
     return rows
 
 
 def markdown_table(runs: list[dict], ratios: list[dict]) -> str:
-    lines = ["| database | stored pages | posts | POST median (p90) ms | server CPU median ms | settled median ms | load average before, after |",
+    lines = ["| database | stored pages | posts | POST median (p90) ms | CPU median ms: service, database server, both | settled median ms | load average before, after |",
              "|---|---:|---:|---:|---:|---:|---|"]
     for run in runs:
         if "error" in run:
             lines.append(f"| {run['database']} | {run['stored_pages']:,} | — | {run['error']} | | | |")
             continue
         lines.append(f"| {run['database']} | {run['stored_pages']:,} | {run['posts']} | {run['post_median_ms']} ({run['post_p90_ms']}) | "
-                     f"{run['post_cpu_median_ms']} | {run['settled_median_ms']} | {', '.join(map(str, run['load_average']))} |")
+                     f"{run['post_cpu_median_ms']}, {run['post_database_cpu_median_ms']}, {run['post_both_cpu_median_ms']} | {run['settled_median_ms']} | {', '.join(map(str, run['load_average']))} |")
     for ratio in ratios:
         lines.append("")
         lines.append(f"{ratio['database']}: median POST at {ratio['pages'][1]:,} pages / at {ratio['pages'][0]:,} pages = "
-                     f"{ratio['post_ratio']} wall, {ratio['post_cpu_ratio']} server CPU (flat: about 1; target: median ≤ 100 ms)")
+                     f"{ratio['post_ratio']} wall, {ratio['post_cpu_ratio']} service CPU, {ratio['post_both_cpu_ratio']} service and database CPU "
+                     "(flat: about 1; target: median ≤ 100 ms)")
     return "\n".join(lines)
 
 
@@ -299,7 +336,7 @@ def main(argv: list[str] | None = None) -> dict:
             except OperationalError as error:  # no PostgreSQL server here: said, and the other runs go on
                 reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
                 print(f"{database.split(':')[0]} with {pages} pages: not run ({reason})", flush=True)
-                runs.append({"database": database.split(":")[0], "stored_pages": pages, "error": f"not run: {reason}"})
+                runs.append({"database": database_label(database), "stored_pages": pages, "error": f"not run: {reason}"})
     ratios = flatness(runs)
     table = markdown_table(runs, ratios)
     print(table, flush=True)
