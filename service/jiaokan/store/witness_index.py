@@ -260,26 +260,43 @@ def _insert_rows(session: "Session", table, rows: list[dict], chunk: int = 50_00
         session.execute(insert(table), rows[start:start + chunk])
 
 
+def _one_of(session: "Session", column, values: Sequence[int]):
+    """``column`` is one of ``values`` (64-bit integers), the list passed as one parameter: an
+    array on PostgreSQL, JSON on SQLite. The statement's text does not change with the list's
+    length, so it is compiled (and, by psycopg, prepared) once, where an IN list of a few
+    hundred parameters was rendered, converted and planned afresh on every POST."""
+    import json
+
+    from sqlalchemy import BigInteger, any_, bindparam, func, literal_column, select
+
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam("values", list(values), type_=ARRAY(BigInteger)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam("values", json.dumps(list(values))))))
+
+
 def _gram_counts(session: "Session", collection_id: int, hashes: np.ndarray) -> dict[int, int]:
     """How many documents of the collection hold each of ``hashes`` (uint64) once."""
-    from sqlalchemy import bindparam, func, select
+    from sqlalchemy import func, select
 
     if len(hashes) == 0:
         return {}
-    query = (select(WitnessGram.hash, func.count()).where(WitnessGram.collection_id == collection_id, WitnessGram.hash.in_(bindparam("hashes", expanding=True)))
+    query = (select(WitnessGram.hash, func.count())
+             .where(WitnessGram.collection_id == collection_id, _one_of(session, WitnessGram.hash, hashes.view(np.int64).tolist()))
              .group_by(WitnessGram.hash))
-    return dict(session.execute(query, {"hashes": hashes.view(np.int64).tolist()}).all())
+    return dict(session.execute(query).all())
 
 
 def _holders(session: "Session", collection_id: int, hashes: Sequence[int]) -> dict[int, list[int]]:
     """The documents holding each of ``hashes`` (signed)."""
-    from sqlalchemy import bindparam, select
+    from sqlalchemy import select
 
     holders: dict[int, list[int]] = defaultdict(list)
     if hashes:
         query = select(WitnessGram.hash, WitnessGram.document_id).where(
-            WitnessGram.collection_id == collection_id, WitnessGram.hash.in_(bindparam("hashes", expanding=True)))
-        for value, document_id in session.execute(query, {"hashes": list(hashes)}):
+            WitnessGram.collection_id == collection_id, _one_of(session, WitnessGram.hash, hashes))
+        for value, document_id in session.execute(query):
             holders[value].append(document_id)
     return holders
 
