@@ -38,8 +38,10 @@ BENCHMARKS = {
     "bench_batch": ("Batch runs", ["--repeat", "3"], ["--pages", "300", "--megabytes", "1"]),
     "bench_api": ("API latency", ["--workers", "2"], ["--quick"]),
     "bench_review": ("Review page speed", [], ["--rounds", "10"]),
-    "bench_documents": ("Stored corpus: POST /v1/documents against 1,000 stored pages (10,000: run it with --pages 10000)",
-                        ["--pages", "1000"], ["--pages", "200", "--posts", "8"]),
+    "bench_documents": ("Stored corpus: POST /v1/documents against 1,000 and 10,000 stored pages, SQLite and PostgreSQL",
+                        ["--pages", "1000", "10000", "--database", "sqlite", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_documents",
+                         "--keep", "/tmp/jiaokan-bench-documents"],
+                        ["--pages", "200", "400", "--posts", "8"]),
     "bench_linear": ("Linear time: every engine path as its input doubles", ["--no-witnesses"], ["--quick"]),
     "bench_lexicon_change": ("A correction right after a lexicon change", [], []),
 }

@@ -121,3 +121,44 @@ def test_deleting_a_document_updates_the_proposals_its_copies_gave_and_keeps_dec
     # alone, 004 has no copy to outvote it: only the decided consensus proposal is left of them
     assert [p for p in after if p["kind"] == "consensus"] == [rejected]
     assert client.get("/v1/collections").json()[0]["stale"] == 0
+
+
+def test_an_archive_loaded_by_clean_review_and_documents_posted_later_are_one_corpus(database_url, tmp_path, make_settings, monkeypatch):
+    """``jiaokan clean --review`` builds the collection's witness index; posts extend that index
+    (no rebuild) and, once settled, every proposal is what one run over all the pages gives."""
+    import os
+    import subprocess
+
+    from fastapi.testclient import TestClient
+
+    from jiaokan.api.app import create_app
+
+    pages = synthetic_pages(24, seed=11)
+    archive, posted = sorted(pages)[:16], sorted(pages)[16:]
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for name in archive:
+        (folder / name).write_text(pages[name], encoding="utf-8")
+    cleaned = subprocess.run([sys.executable, "-m", "jiaokan.cli", "clean", str(folder), "-o", str(tmp_path / "out"), "--quiet",
+                              "--review", database_url, "--collection", "news"], capture_output=True, text=True, env=os.environ.copy(), timeout=300)
+    assert cleaned.returncode == 0, cleaned.stderr
+    rebuilds = []
+    monkeypatch.setattr(witness_index, "rebuild", lambda *arguments, **options: rebuilds.append(arguments))
+    settings = make_settings(database_url)
+    app = create_app(settings)
+    try:
+        with TestClient(app) as client:  # the refresh after each answer runs before the next request
+            for name in posted:
+                answer = client.post("/v1/documents", json={"name": name, "text": pages[name], "collection": "news"})
+                assert answer.status_code == 201, answer.text
+            assert [item["stale"] for item in client.get("/v1/collections").json() if item["name"] == "news"] == [0]
+        stored = stored_results(app.state.session_factory, "news")
+    finally:
+        app.state.engine.dispose()
+    assert rebuilds == []  # the posts found the archive's index as the CLI left it
+    readers = {name for name in posted for proposal in stored[name][0] for key, value in proposal[7] if key == "readings"
+               for reading in value if reading["document"] in archive}
+    assert len(readers) >= 2  # posted pages found their copies among the archive's pages
+    expected = whole_collection_results(pages, settings.engine_config(()))
+    assert sum(len(proposals) for proposals, _ in expected.values()) > 20
+    assert stored == expected

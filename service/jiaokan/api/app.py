@@ -85,13 +85,20 @@ def create_app(settings: Settings | None = None):
 
 
 def warm_up_engine() -> None:
-    """Load the engine's lexicons and tables now, so /healthz means ready and no request waits."""
+    """Load the engine's lexicons and tables now, so /healthz means ready and no request waits;
+    then keep them out of the collector's way."""
+    import gc
+
     from jiaokan import DEFAULT_CONFIG, correct_text
     from jiaokan.pipeline import warm_up
     from jiaokan.resources import load_resources
 
     correct_text("预热：建档立卡卡脱贫人口，子午工程二期。", ["预热：建档立卡脱贫人口，子午工程二期。"])
     warm_up(load_resources(DEFAULT_CONFIG.extra_terms), DEFAULT_CONFIG)
+    # what is loaded now lives as long as the process: the collector leaves it alone, or each full
+    # collection walks it again (70-100 ms in the middle of a request: 5 in 16 POSTs with their
+    # refreshes, at 10,000 stored pages)
+    gc.freeze()
 
 
 def create_app_from_environment():

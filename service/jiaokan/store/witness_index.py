@@ -23,6 +23,7 @@ holding it, whose discovery is then run again. The sampling depends on the colle
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from jiaokan.config import EngineConfig
+    from jiaokan.textview import TextView
     from jiaokan.witnesses import SampledGrams, SharedPassage
 
 #: documents recomputed per transaction by `refresh_stale` (a POST in another worker may wait for one batch)
@@ -52,24 +54,33 @@ def index_parameters(config: "EngineConfig", sampling: int) -> str:
 
 def add_document(session: "Session", collection: Collection, document: Document, config: "EngineConfig") -> repository.MergeStats:
     """Index a newly stored ``document`` and compute its proposals; the documents sharing passages
-    with it (and any whose anchors it takes over the limit) become stale, for `refresh_stale`."""
+    with it (and any whose anchors it takes over the limit) become stale, for `refresh_stale`.
+    What the index learns on the way (the new document's n-gram counts, its partners' units,
+    the passages and reliability it wrote) is used again, not read back."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
     from jiaokan.textview import build_view
     from jiaokan.witnesses import key_mask
 
     _lock(session, collection)
-    document.units = build_view(document.original).units
+    view = build_view(document.original)
+    document.units = view.units
     document.keys = int(np.count_nonzero(key_mask(document.units)))
+    set_committed_value(document, "proposals", [])  # a document stored in this transaction has none: no need to ask
     collection.witness_keys += document.keys
     session.flush()
     if _needs_rebuild(session, collection, config):
         rebuild(session, collection, config)
-    else:
-        _mark_all_stale_if_config_changed(session, collection, config)
-        grams = _grams(document.units, config, _sampling(collection))
-        _insert_grams(session, collection.id, {document.id: grams})
-        disturbed = _crossing_documents(session, collection.id, grams.hashes, config.max_ngram_documents + 1) - {document.id}
-        _mark_stale(session, _rediscover(session, collection, {document.id} | disturbed, config) - {document.id})
-    return update_neighbourhood(session, collection, {document.id}, config)
+        return update_neighbourhood(session, collection, {document.id}, config)
+    _mark_all_stale_if_config_changed(session, collection, config)
+    grams = _grams(document.units, config, _sampling(collection))
+    _insert_grams(session, collection.id, np.full(len(grams.hashes), document.id), grams.positions, grams.hashes)
+    counts = _gram_counts(session, collection.id, grams.hashes)
+    disturbed = _crossing_documents(session, collection.id, counts, config.max_ngram_documents + 1) - {document.id}
+    new = _NewDocument(document.id, document.name, document.units, grams, counts)
+    neighbourhood = _rediscover(session, collection, {document.id} | disturbed, config, new=new)
+    _mark_stale(session, neighbourhood.touched - {document.id})
+    return _merge_neighbourhood(session, collection, neighbourhood.around([document], {document.name: view}), config)
 
 
 def remove_document(session: "Session", collection: Collection, document: Document, config: "EngineConfig") -> None:
@@ -82,7 +93,8 @@ def remove_document(session: "Session", collection: Collection, document: Docume
         repository.delete_document(session, document.id)
         return
     hashes = np.array(session.scalars(select(WitnessGram.hash).where(WitnessGram.document_id == document.id)).all(), dtype=np.int64)
-    disturbed = _crossing_documents(session, collection.id, hashes.view(np.uint64), config.max_ngram_documents + 1) - {document.id}
+    counts = _gram_counts(session, collection.id, hashes.view(np.uint64))
+    disturbed = _crossing_documents(session, collection.id, counts, config.max_ngram_documents + 1) - {document.id}
     partners = _passage_partners(session, [document.id]) - {document.id}
     collection.witness_keys -= document.keys
     variants = set(session.scalars(select(WitnessTerm.variant).where(WitnessTerm.document_id == document.id)))
@@ -95,9 +107,9 @@ def remove_document(session: "Session", collection: Collection, document: Docume
     if _needs_rebuild(session, collection, config):
         rebuild(session, collection, config)
         return
-    changed = _rediscover(session, collection, disturbed, config) if disturbed else set()
-    _update_reliability(session, collection.id, partners, config)
-    _mark_stale(session, partners | changed)
+    changed = _rediscover(session, collection, disturbed, config).touched if disturbed else set()
+    _, _, witnessed = _update_reliability(session, collection.id, partners, config)
+    _mark_stale(session, partners | changed | witnessed)
 
 
 def refresh_stale(session: "Session", collection: Collection, config: "EngineConfig", *, limit: int = REFRESH_BATCH) -> repository.MergeStats | None:
@@ -161,10 +173,7 @@ def rebuild(session: "Session", collection: Collection, config: "EngineConfig") 
     session.execute(update(Document), [{"id": i, "units": u, "keys": k, "stale": True} for i, u, k in zip(ids, units, keys)])
     if documents:
         grams = sample_grams(units, config, sampling)
-        _insert_rows(session, WitnessGram, [
-            {"document_id": ids[index], "position": position, "collection_id": collection.id, "hash": value}
-            for index, position, value in zip(grams.documents.tolist(), grams.positions.tolist(), grams.hashes.view(np.int64).tolist())
-        ])
+        _insert_grams(session, collection.id, np.array(ids)[grams.documents], grams.positions, grams.hashes)
         names = {name: document_id for document_id, name, *_ in documents}
         passages = find_shared_passages({name: text for (_, name, *_), text in zip(documents, units)}, config, grams=grams)
         _insert_passages(session, collection.id, names, passages)
@@ -233,12 +242,29 @@ def _grams_of(units: dict[int, tuple[str, str]], config: "EngineConfig", samplin
     }
 
 
-def _insert_grams(session: "Session", collection_id: int, grams: dict[int, "SampledGrams"]) -> None:
-    _insert_rows(session, WitnessGram, [
-        {"document_id": document_id, "position": position, "collection_id": collection_id, "hash": value}
-        for document_id, found in grams.items()
-        for position, value in zip(found.positions.tolist(), found.hashes.view(np.int64).tolist())
-    ])
+def _insert_grams(session: "Session", collection_id: int, documents: np.ndarray, positions: np.ndarray, hashes: np.ndarray,
+                  chunk: int = 100_000) -> None:
+    """Store sampled n-grams: each one's document id, position and hash (uint64). On PostgreSQL
+    an INSERT ... SELECT from unnest() of three arrays, one statement per chunk, where an
+    executemany sends the rows one by one (a POST's 100-230 took 9-24 ms at a load average of
+    8); on SQLite, in process, an executemany."""
+    from sqlalchemy import BigInteger, Integer, bindparam, func, insert, literal, select
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    signed = hashes.view(np.int64)
+    if session.get_bind().dialect.name != "postgresql":
+        _insert_rows(session, WitnessGram, [
+            {"document_id": document_id, "position": position, "collection_id": collection_id, "hash": value}
+            for document_id, position, value in zip(documents.tolist(), positions.tolist(), signed.tolist())
+        ])
+        return
+    arrays = [bindparam(name, type_=ARRAY(kind)) for name, kind in (("documents", Integer), ("positions", Integer), ("hashes", BigInteger))]
+    rows = func.unnest(*arrays).table_valued("document_id", "position", "hash").render_derived(name="gram")
+    statement = insert(WitnessGram.__table__).from_select(  # Core: the parameters are the arrays, not rows
+        ["document_id", "position", "collection_id", "hash"], select(rows.c.document_id, rows.c.position, literal(collection_id), rows.c.hash))
+    for start in range(0, len(signed), chunk):
+        part = slice(start, start + chunk)
+        session.execute(statement, {"documents": documents[part].tolist(), "positions": positions[part].tolist(), "hashes": signed[part].tolist()})
 
 
 def _insert_rows(session: "Session", table, rows: list[dict], chunk: int = 50_000) -> None:
@@ -248,51 +274,120 @@ def _insert_rows(session: "Session", table, rows: list[dict], chunk: int = 50_00
         session.execute(insert(table), rows[start:start + chunk])
 
 
+def _one_of(session: "Session", column, values: Sequence[int]):
+    """``column`` is one of ``values`` (64-bit integers), the list passed as one parameter: an
+    array on PostgreSQL, JSON on SQLite. The statement's text does not change with the list's
+    length, so it is compiled (and, by psycopg, prepared) once, where an IN list of a few
+    hundred parameters was rendered, converted and planned afresh on every POST."""
+    import json
+
+    from sqlalchemy import BigInteger, any_, bindparam, func, literal_column, select
+
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam("values", list(values), type_=ARRAY(BigInteger)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam("values", json.dumps(list(values))))))
+
+
 def _gram_counts(session: "Session", collection_id: int, hashes: np.ndarray) -> dict[int, int]:
     """How many documents of the collection hold each of ``hashes`` (uint64) once."""
-    from sqlalchemy import bindparam, func, select
+    from sqlalchemy import func, select
 
     if len(hashes) == 0:
         return {}
-    query = (select(WitnessGram.hash, func.count()).where(WitnessGram.collection_id == collection_id, WitnessGram.hash.in_(bindparam("hashes", expanding=True)))
+    query = (select(WitnessGram.hash, func.count())
+             .where(WitnessGram.collection_id == collection_id, _one_of(session, WitnessGram.hash, hashes.view(np.int64).tolist()))
              .group_by(WitnessGram.hash))
-    return dict(session.execute(query, {"hashes": hashes.view(np.int64).tolist()}).all())
+    return dict(session.execute(query).all())
 
 
 def _holders(session: "Session", collection_id: int, hashes: Sequence[int]) -> dict[int, list[int]]:
     """The documents holding each of ``hashes`` (signed)."""
-    from sqlalchemy import bindparam, select
+    from sqlalchemy import select
 
     holders: dict[int, list[int]] = defaultdict(list)
     if hashes:
         query = select(WitnessGram.hash, WitnessGram.document_id).where(
-            WitnessGram.collection_id == collection_id, WitnessGram.hash.in_(bindparam("hashes", expanding=True)))
-        for value, document_id in session.execute(query, {"hashes": list(hashes)}):
+            WitnessGram.collection_id == collection_id, _one_of(session, WitnessGram.hash, hashes))
+        for value, document_id in session.execute(query):
             holders[value].append(document_id)
     return holders
 
 
-def _crossing_documents(session: "Session", collection_id: int, hashes: np.ndarray, count: int) -> set[int]:
-    """The documents holding an n-gram of ``hashes`` that ``count`` documents hold (one more than
-    an anchor may have): the document coming or going moves it across the limit."""
-    crossing = [value for value, found in _gram_counts(session, collection_id, hashes).items() if found == count]
+def _crossing_documents(session: "Session", collection_id: int, counts: dict[int, int], count: int) -> set[int]:
+    """The documents holding an n-gram that ``count`` documents hold (one more than an anchor may
+    have; ``counts``: `_gram_counts` of the n-grams of the document coming or going): it moves
+    the n-gram across the limit."""
+    crossing = [value for value, found in counts.items() if found == count]
     return {document_id for holders in _holders(session, collection_id, crossing).values() for document_id in holders}
 
 
-def _rediscover(session: "Session", collection: Collection, documents: set[int], config: "EngineConfig") -> set[int]:
+@dataclass
+class _NewDocument:
+    """A document stored in this transaction, as the index saw it when adding it: what
+    `_rediscover` would otherwise read (it has no passage yet)."""
+
+    id: int
+    name: str
+    units: str
+    grams: "SampledGrams"
+    counts: dict[int, int]  # `_gram_counts` of its n-grams, itself counted
+
+
+@dataclass
+class Neighbourhood:
+    """What collating and finishing ``documents`` needs: them (their proposals loaded), every
+    stored passage of any of them, the view units (by name) and reliability of them and their
+    witnesses, and their content views. ``new``: stored in this transaction, so without
+    proposals or confirmed terms yet."""
+
+    documents: list[Document]
+    passages: list["SharedPassage"]
+    units: dict[str, str]
+    reliability: dict[str, float]
+    views: dict[str, "TextView"]
+    new: bool = False
+
+
+@dataclass
+class _Discovery:
+    """What `_rediscover` found and wrote: the documents whose passages it touched, every stored
+    passage of any of them, the view units (by name) of the documents it read and the
+    reliability of the touched ones."""
+
+    touched: set[int]
+    passages: list["SharedPassage"]
+    units: dict[str, str]
+    reliability: dict[str, float]
+
+    def around(self, documents: list[Document], views: dict[str, "TextView"]) -> Neighbourhood:
+        """The neighbourhood of new ``documents`` among the touched ones (each of its witnesses
+        shares a passage with it, so was read and touched)."""
+        names = {document.name for document in documents}
+        passages = [passage for passage in self.passages if passage.first in names or passage.second in names]
+        return Neighbourhood(documents, passages, self.units, self.reliability, views, new=True)
+
+
+def _rediscover(
+    session: "Session", collection: Collection, documents: set[int], config: "EngineConfig", *, new: _NewDocument | None = None,
+) -> _Discovery:
     """Find every passage of each of ``documents`` again (by index look-up) and store them in
-    place of its old ones; returns the documents whose passages were touched."""
+    place of its old ones; the documents whose passages were touched, with what was read and
+    estimated on the way. ``new``: one of ``documents`` stored in this transaction."""
     from sqlalchemy import delete
 
     sampling = _sampling(collection)
-    touched = set(documents) | _passage_partners(session, documents)
-    found: dict[tuple[int, int], list["SharedPassage"]] = {}
-    units = _units(session, documents)
+    fresh = {new.id} if new is not None else set()
+    touched = set(documents) | _passage_partners(session, documents - fresh)  # a new document has no stored passage yet
+    units = _units(session, documents - fresh)
     grams = _grams_of(units, config, sampling)
+    if new is not None:
+        units[new.id], grams[new.id] = (new.name, new.units), new.grams
     partners_of: dict[int, set[int]] = {}
     anchors_of: dict[int, np.ndarray] = {}
     for document_id in documents:
-        counts = _gram_counts(session, collection.id, grams[document_id].hashes)
+        counts = new.counts if document_id in fresh else _gram_counts(session, collection.id, grams[document_id].hashes)
         anchors = [value for value, count in counts.items() if 2 <= count <= config.max_ngram_documents]
         anchors_of[document_id] = np.array(anchors, dtype=np.int64).view(np.uint64)
         shared = defaultdict(int)
@@ -305,18 +400,19 @@ def _rediscover(session: "Session", collection: Collection, documents: set[int],
     partners = _units(session, set().union(*partners_of.values()) - set(units))
     units.update(partners)
     grams.update(_grams_of(partners, config, sampling))
+    found: dict[tuple[int, int], list["SharedPassage"]] = {}
     for document_id in documents:
         for partner in partners_of[document_id]:
             pair = (min(document_id, partner), max(document_id, partner))
-            if pair in found:
-                continue
-            found[pair] = _pair_passages(document_id, partner, units, grams, anchors_of[document_id], config)
-    session.execute(delete(WitnessPassage).where(WitnessPassage.first_id.in_(documents) | WitnessPassage.second_id.in_(documents)))
+            if pair not in found:
+                found[pair] = _pair_passages(document_id, partner, units, grams, anchors_of[document_id], config)
+    if documents - fresh:
+        session.execute(delete(WitnessPassage).where(WitnessPassage.first_id.in_(documents) | WitnessPassage.second_id.in_(documents)))
     names = {name: document_id for document_id, (name, _) in units.items()}
     _insert_passages(session, collection.id, names, [passage for passages in found.values() for passage in passages])
     touched |= {document_id for pair, passages in found.items() if passages for document_id in pair}
-    _update_reliability(session, collection.id, touched, config)
-    return touched
+    passages, reliability, witnessed = _update_reliability(session, collection.id, touched, config)
+    return _Discovery(touched | witnessed, passages, {name: text for name, text in units.values()}, reliability)
 
 
 def _pair_passages(first: int, second: int, units, grams, anchors: np.ndarray, config: "EngineConfig") -> list["SharedPassage"]:
@@ -345,20 +441,24 @@ def _insert_passages(session: "Session", collection_id: int, ids: dict[str, int]
     ])
 
 
-def _passage_rows(session: "Session", documents: Iterable[int]) -> list[tuple]:
+def _passage_rows(session: "Session", documents: Iterable[int], *, names: bool = False) -> list[tuple]:
     """The stored passages of any of ``documents``: (id, first id, second id, then the
-    `SharedPassage` numbers), by id (two look-ups by index: one by either end)."""
+    `SharedPassage` numbers, then with ``names`` the first's and the second's name), by id (one
+    query, by the index of either end)."""
     from sqlalchemy import select
+    from sqlalchemy.orm import aliased
 
     documents = list(documents)
     if not documents:
         return []
     columns = [getattr(WitnessPassage, name) for name in (
         "id", "first_id", "second_id", "first_start", "first_end", "second_start", "second_end", "anchors", "first_keys", "sampling")]
-    rows = {}
-    for end in (WitnessPassage.first_id, WitnessPassage.second_id):
-        rows.update((row[0], tuple(row)) for row in session.execute(select(*columns).where(end.in_(documents))))
-    return [rows[key] for key in sorted(rows)]
+    query = select(*columns).where(WitnessPassage.first_id.in_(documents) | WitnessPassage.second_id.in_(documents))
+    if names:
+        first, second = aliased(Document), aliased(Document)
+        query = (query.add_columns(first.name, second.name)
+                 .join(first, first.id == WitnessPassage.first_id).join(second, second.id == WitnessPassage.second_id))
+    return [tuple(row) for row in session.execute(query.order_by(WitnessPassage.id))]
 
 
 def _passage_partners(session: "Session", documents: Iterable[int]) -> set[int]:
@@ -371,37 +471,39 @@ def _stored_passages(session: "Session", documents: Iterable[int]) -> tuple[list
     """Every stored passage of any of ``documents``, as `SharedPassage` (names, not ids), in
     the order a whole-corpus run lists them (by the pair's names, then along the first); and
     the names of the documents they join, by id."""
-    from sqlalchemy import select
-
     from jiaokan.witnesses import SharedPassage
 
-    rows = _passage_rows(session, documents)
-    ends = {document_id for _, first, second, *_ in rows for document_id in (first, second)}
-    names = dict(session.execute(select(Document.id, Document.name).where(Document.id.in_(ends))).all()) if ends else {}
-    passages = [(names[first], names[second], passage_id, numbers) for passage_id, first, second, *numbers in rows]
-    passages.sort(key=lambda passage: passage[:3])
+    rows = _passage_rows(session, documents, names=True)
+    names = {document_id: name for row in rows for document_id, name in ((row[1], row[-2]), (row[2], row[-1]))}
+    passages = sorted((first_name, second_name, passage_id, numbers)
+                      for passage_id, _, _, *numbers, first_name, second_name in rows)
     return [SharedPassage(first, numbers[0], numbers[1], second, *numbers[2:]) for first, second, _, numbers in passages], names
 
 
-def _update_reliability(session: "Session", collection_id: int, documents: set[int], config: "EngineConfig") -> None:
-    """Estimate the reliability of ``documents`` again from their stored passages; the documents
-    they witness, whose votes it weighs, become stale where it changed."""
+def _update_reliability(
+    session: "Session", collection_id: int, documents: set[int], config: "EngineConfig",
+) -> tuple[list["SharedPassage"], dict[str, float], set[int]]:
+    """Estimate the reliability of ``documents`` again from their stored passages and store it;
+    returns the passages, the reliability by name (None left out) and the other documents they
+    witness where it changed (their proposals, whose votes it weighs, are then stale)."""
     from sqlalchemy import select, update
 
     from jiaokan.pipeline import estimate_reliability
 
     if not documents:
-        return
+        return [], {}, set()
     rows = session.execute(select(Document.id, Document.name, Document.reliability).where(Document.id.in_(documents))).all()
     passages, names = _stored_passages(session, documents)
     estimated = estimate_reliability(passages, config)
+    reliability = {name: value for name, value in estimated.items() if value is not None}
     changed = {name: document_id for document_id, name, old in rows if estimated.get(name) != old}
     if changed:
         session.execute(update(Document), [{"id": document_id, "reliability": estimated.get(name)} for name, document_id in changed.items()])
         ids = {name: document_id for document_id, name in names.items()}
         witnessed = {ids[passage.second if passage.first in changed else passage.first]
                      for passage in passages if passage.first in changed or passage.second in changed}
-        _mark_stale(session, witnessed - documents)
+        return passages, reliability, witnessed - documents
+    return passages, reliability, set()
 
 
 def _mark_stale(session: "Session", documents: set[int]) -> None:
@@ -418,47 +520,71 @@ def update_neighbourhood(session: "Session", collection: Collection, documents: 
     """Collate ``documents`` from the stored passages and reliability, store the terms their
     copies confirmed (marking stale the documents a changed confirmed term reaches), finish
     them and merge their proposals."""
-    from sqlalchemy import delete, select, update
+    if not documents:
+        return repository.MergeStats()
+    return _merge_neighbourhood(session, collection, _read_neighbourhood(session, documents), config)
+
+
+def _read_neighbourhood(session: "Session", documents: set[int]) -> Neighbourhood:
+    """The stored ``documents`` (their proposals locked, see `_lock_proposals`), their passages
+    and their witnesses' units and reliability."""
+    from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from jiaokan.neighbourhood import collate_document, finish_documents
-    from jiaokan.resources import load_resources
     from jiaokan.textview import build_view
 
-    stats = repository.MergeStats()
-    if not documents:
-        return stats
-    resources = load_resources(config.extra_terms)
     _lock_proposals(session, documents)
     stored = session.scalars(select(Document).where(Document.id.in_(documents)).order_by(Document.name)
                              .options(selectinload(Document.proposals)).execution_options(populate_existing=True)).all()
     passages, names = _stored_passages(session, documents)
-    by_name = {document.name: document for document in stored}
     witnesses = session.execute(select(Document.name, Document.units, Document.reliability).where(Document.id.in_(set(names) - documents))).all()
-    witness_units = {name: units for name, units, _ in witnesses} | {document.name: document.units for document in stored}
+    units = {name: units for name, units, _ in witnesses} | {document.name: document.units for document in stored}
     reliability = {name: value for name, _, value in witnesses if value is not None}
     reliability.update((document.name, document.reliability) for document in stored if document.reliability is not None)
     views = {document.name: build_view(document.original) for document in stored}
+    return Neighbourhood(list(stored), passages, units, reliability, views)
+
+
+def _merge_neighbourhood(session: "Session", collection: Collection, neighbourhood: Neighbourhood, config: "EngineConfig") -> repository.MergeStats:
+    """Collate and finish the neighbourhood's documents, store the terms their copies confirmed
+    (marking stale the documents a changed confirmed term reaches) and merge their proposals;
+    each document's variants and its ``stale = false`` go in one UPDATE."""
+    from sqlalchemy import delete, select
+    from sqlalchemy.orm.attributes import flag_modified
+
+    from jiaokan.neighbourhood import collate_document, finish_documents
+    from jiaokan.resources import load_resources
+
+    stats = repository.MergeStats()
+    resources = load_resources(config.extra_terms)
+    by_name = {document.name: document for document in neighbourhood.documents}
+    documents = {document.id for document in neighbourhood.documents}
+    views, passages = neighbourhood.views, neighbourhood.passages
     collations = {
-        name: collate_document(name, views[name], [p for p in passages if name in (p.first, p.second)], witness_units, reliability, resources, config)
+        name: collate_document(name, views[name], [p for p in passages if name in (p.first, p.second)],
+                               neighbourhood.units, neighbourhood.reliability, resources, config)
         for name in by_name
     }
     new_terms = [(by_name[name].id, term) for name, collation in collations.items() if collation for term in collation[0].confirmed_terms]
-    variants = set(session.scalars(select(WitnessTerm.variant).where(WitnessTerm.document_id.in_(documents)))) | {term.variant for _, term in new_terms}
+    variants = {term.variant for _, term in new_terms}
+    if not neighbourhood.new:  # a new document has no stored terms
+        variants |= set(session.scalars(select(WitnessTerm.variant).where(WitnessTerm.document_id.in_(documents))))
     before = _winners(session, collection.id, variants)
-    session.execute(delete(WitnessTerm).where(WitnessTerm.document_id.in_(documents)))
+    if not neighbourhood.new:
+        session.execute(delete(WitnessTerm).where(WitnessTerm.document_id.in_(documents)))
     _insert_rows(session, WitnessTerm, [
         {"collection_id": collection.id, "document_id": document_id, "variant": term.variant, "term": term.term, "copies": term.copies}
         for document_id, term in new_terms
     ])
     _mark_changed_winners(session, collection.id, variants, before, documents)
-    confirmed = _confirmed_in(session, collection.id, [document.units for document in stored])
+    confirmed = _confirmed_in(session, collection.id, [document.units for document in neighbourhood.documents])
     corrections = finish_documents([(name, by_name[name].original, views[name], collations[name]) for name in by_name], confirmed, resources, config)
     for correction in corrections:
         document = by_name[correction.name]
         stats += repository.merge_proposals(session, document, zip(correction.edits, correction.applied))
         repository.store_variants(document, correction.variants)
-    session.execute(update(Document).where(Document.id.in_(documents)).values(stale=False))
+        document.stale = False
+        flag_modified(document, "stale")  # written even where the session holds False: a bulk UPDATE may have set it
     session.flush()
     return stats
 

@@ -74,9 +74,10 @@ def create_document(
             stats = witness_index.add_document(session, collection, document, config)
     if outcome == "created":
         background.add_task(witness_index.refresh_collection, request.app.state.session_factory, collection_name, config)
+        counts = repository.counts_of(document.proposals)  # as the merge left them: not read back
     else:
         response.status_code = 200
-    counts = repository.proposal_counts(session, [document.id])[document.id]
+        counts = repository.proposal_counts(session, [document.id])[document.id]
     return document_public(document, counts, with_text=True) | {"outcome": outcome, "proposals_merged": vars(stats)}
 
 
