@@ -167,8 +167,11 @@ def test_click_and_keys_change_decisions_and_text(server, browser_page, sqlite_u
     # after the last one, j says where the next work is; here none is left anywhere
     assert "Nothing left to review" in page.inner_text("#message")
 
-    # K visits every proposal: back to 带光调联 (applied by the policy), r rejects it
+    # K visits every proposal: back to 带光调联 (applied by the policy, its evidence fetched
+    # when it is shown), r rejects it
     page.keyboard.press("K")
+    page.wait_for_selector("#current-body table.apparatus")
+    assert "带光联调" in page.inner_text("#current-body") and "Lexicon entry" in page.inner_text("#current-body")
     page.keyboard.press("r")
     wait_for_status(page, by_rule["lexicon_reading"]["id"], "rejected")
     assert stored_proposals(server, document_id)["lexicon_reading"]["status"] == "rejected"
@@ -405,6 +408,21 @@ def test_apparatus_lists_every_copys_reading_for_a_seed_three_copy_decision(seed
         page.locator("#current-body table.apparatus tbody tr").nth(1).locator("a").click()
         page.wait_for_selector("mark.place")
         assert "".join(ch for ch in other["reading"] if ch.isalnum())[:4] in page.inner_text("mark.place")
+
+        # one applied by the policy comes as its final reading only; focused, it shows the same
+        # apparatus (its details fetched then)
+        applied = next((p for p in decisions if p["auto"]), None)
+        if applied is not None:
+            page.goto(f"{server.url}/review/documents/{applied['document_id']}")
+            mark = page.locator(f"[data-proposal-id='{applied['id']}']")
+            assert mark.locator("ins").count() == 0
+            page.focus(f"[data-proposal-id='{applied['id']}']")
+            page.wait_for_selector("#current-body table.apparatus")
+            rows = page.locator("#current-body table.apparatus tbody tr")
+            assert rows.count() == len(applied["evidence"]["readings"])
+            for index, reading in enumerate(applied["evidence"]["readings"]):
+                assert reading["document"] in rows.nth(index).inner_text()
+            assert "{" not in page.inner_text("#current-body") and mark.locator("ins").count() == 1
     finally:
         server.stop()
 

@@ -174,13 +174,21 @@ def review_document(
                 str(proposal.id): proposal_details(proposal, history[proposal.id], witnesses) for proposal in detailed
             },
             "variant_data": [_variant_view(variant, witnesses) for variant in variants],
-            "thresholds": {rule: request.app.state.engine_configs.base().threshold(rule) for rule in rules},
+            "thresholds": auto_apply_thresholds(request.app.state.settings, rules),
             "previous_document": neighbours[0],
             "next_document": neighbours[1],
             "next_with_work": next_with_work,
             "place": place,
         },
     )
+
+
+def auto_apply_thresholds(settings, rules) -> dict[str, float]:
+    """Each rule's auto-apply threshold under the service's engine options. From the config
+    alone: a threshold does not depend on the lexicon's terms, so the page never waits for the
+    engine to be prepared (seconds, in a process that has not corrected anything yet)."""
+    config = settings.engine_config()
+    return {rule: config.threshold(rule) for rule in rules}
 
 
 @router.get("/proposals/{proposal_id}/details", name="review_proposal_details")
