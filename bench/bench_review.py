@@ -2,12 +2,12 @@
 round trip (PATCH, the stored decision and its history row, the answer) takes under 100 ms.
 
 Stores one document of 2,000 proposals (a consensus edit with three copies' readings every
-tenth, so the apparatus has its witnesses to look up; a few to review, the rest applied) in a
-temporary SQLite store, serves it with a real uvicorn on loopback (a thread of this process),
-and measures with keep-alive httpx requests:
+tenth, so the apparatus has its witnesses to look up; one in 40 to review, the rest applied,
+as the engine leaves a long clean page) in a temporary SQLite store, serves it with a real
+uvicorn on loopback (a thread of this process), and measures with keep-alive httpx requests:
 
 - ``page``: ``GET /review/documents/{id}``, the whole HTML (the server's render of the text
-  and of every proposal's outline);
+  and of every proposal's outline), sent gzipped as to a browser;
 - ``decision``: ``PATCH /v1/proposals/{id}`` alternating accepted and pending;
 - ``open in chromium`` (when /usr/bin/chromium and playwright are there): a fresh navigation
   to the page until it is open, which here means all of: the load event has ended, the page's
@@ -22,6 +22,7 @@ Medians over ``--rounds`` (after two warm-up requests).
 
     python -m bench.bench_review                 # 2,000 proposals, 30 rounds
     python -m bench.bench_review --proposals 5000 --rounds 10
+    python -m bench.bench_review --review-every 1    # all 2,000 wait for a person
 
 Targets (issue 18): page open < 300 ms, decision round trip < 100 ms.
 """
@@ -46,8 +47,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def stored_document(database_url: str, proposals: int) -> int:
-    """A document with ``proposals`` proposals (and its two witnesses), stored; its id."""
+def stored_document(database_url: str, proposals: int, review_every: int = 40) -> int:
+    """A document with ``proposals`` proposals (and its two witnesses), stored; its id. Every
+    ``review_every``-th proposal waits for a person, the others are applied."""
     from jiaokan.edits import Edit
     from jiaokan.store.runs import load_run
 
@@ -65,7 +67,7 @@ def stored_document(database_url: str, proposals: int) -> int:
         else:
             comma = start + UNIT.index("，")
             edit = Edit(comma, comma + 1, "，", ",", "widen_punctuation", "normalisation", 0.97, {"rule": "widen_punctuation"})
-        status = "proposed" if index % 40 == 0 else "applied"
+        status = "proposed" if index % review_every == 0 else "applied"
         records.append(edit.to_dict() | {"status": status})
     witness = (UNIT * proposals).replace("午午", "子午")
     load_run(database_url, [("page.txt", text, records), ("copy-1.txt", witness, []), ("copy-2.txt", witness, [])], "bench")
@@ -159,17 +161,19 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--proposals", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--review-every", type=int, default=40, help="every Nth proposal waits for a person (1: all of them)")
     arguments = parser.parse_args(argv)
     import httpx
 
     with tempfile.TemporaryDirectory() as folder:
         database_url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        document_id = stored_document(database_url, arguments.proposals)
+        document_id = stored_document(database_url, arguments.proposals, arguments.review_every)
         base, stop = serve(database_url)
         try:
             with httpx.Client(base_url=base) as client:
                 page_url = f"/review/documents/{document_id}"
-                size = len(client.get(page_url).content)
+                first = client.get(page_url)
+                size, sent = len(first.content), int(first.headers.get("content-length", len(first.content)))
                 page = timed(lambda: client.get(page_url).raise_for_status(), arguments.rounds)
                 proposal_id = client.get(f"/v1/documents/{document_id}/proposals", params={"status": "pending"}).json()[0]["id"]
                 statuses = iter(["accepted", "pending"] * (arguments.rounds + 2))
@@ -180,7 +184,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             stop()
     results = {"page_ms": statistics.median(page[0]), "page_cpu_ms": statistics.median(page[1]),
                "decision_ms": statistics.median(decision[0]), "decision_cpu_ms": statistics.median(decision[1])}
-    print(f"document with {arguments.proposals} proposals, page {size / 1e6:.2f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"document with {arguments.proposals} proposals ({len(range(0, arguments.proposals, arguments.review_every))} to review), page {size / 1e6:.2f} MB ({sent / 1e3:.0f} kB sent); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"page GET median {results['page_ms']:.1f} ms wall, {results['page_cpu_ms']:.1f} ms CPU (target < 300)")
     print(f"decision round trip median {results['decision_ms']:.1f} ms wall, {results['decision_cpu_ms']:.1f} ms CPU (target < 100)")
     if opened:

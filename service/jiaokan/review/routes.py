@@ -57,6 +57,30 @@ def mount_review(app) -> None:
     app.state.render_error_page = render_error_page
     app.mount("/review/static", StaticFiles(directory=str(HERE / "static")), name="review-static")
     app.include_router(router)
+    app.add_middleware(CompressReviewPages)
+
+
+#: gzip level for the review's pages: a long document's page shrinks to a tenth or less (most
+#: of it is markup and data that repeat) in a few milliseconds; level 9 costs twice that for 3%
+REVIEW_COMPRESSION_LEVEL = 5
+
+
+class CompressReviewPages:
+    """Gzip under ``/review`` (pages, their script, the details a page fetches) for a browser
+    that accepts it: a reviewer's browser is often across a network from the service. The
+    JSON API is left as it is (its clients and their timings are not the page's)."""
+
+    def __init__(self, app) -> None:
+        from starlette.middleware.gzip import GZipMiddleware
+
+        self.app = app
+        self.compressed = GZipMiddleware(app, minimum_size=1000, compresslevel=REVIEW_COMPRESSION_LEVEL)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/review"):
+            await self.compressed(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def render_error_page(request: Request, status: int, message: str):
