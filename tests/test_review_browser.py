@@ -256,6 +256,7 @@ def test_page_with_hundreds_of_proposals_bulk_decides_and_undoes_as_one_step(ser
     for _ in range(300):
         page.keyboard.press("j")
     assert page.inner_text("#bar-position").startswith("300 of 600 to review")
+    page.wait_for_selector("#current-body table.apparatus")  # beyond the first 100: its details fetched
     page.keyboard.press("a")
     page.wait_for_function("document.getElementById('count-accepted').textContent === '1'")
 

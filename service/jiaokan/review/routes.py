@@ -6,8 +6,8 @@ proposal that needs a decision is a span holding both readings, every other (app
 accepted, rejected) is a bare span of its final reading, dressed with both readings by
 ``static/review.js`` only when it is shown. The page carries an outline of every proposal
 (where, which rule, which status) and the full details (evidence, the copies' places,
-history) of those to review; the details of the others come from
-``/review/proposals/{id}/details`` when one is opened. So a document with thousands of
+history) of the first hundred to review; the details of the others come from
+``/review/proposals/{id}/details`` when one is opened (the next to review is fetched ahead). So a document with thousands of
 applied edits opens fast. ``review.js`` adds the keyboard, the apparatus (the copies'
 readings lined up, the evidence in words) and the decisions (through the JSON API). Jinja2
 autoescapes everything and the text is escaped where it is built: OCR text is untrusted.
@@ -37,6 +37,9 @@ PLACE_CONTEXT = 4
 #: what the document page knows of every proposal from the start, in this order (``outline``)
 OUTLINE_FIELDS = ("id", "start", "end", "rule", "kind", "confidence", "status", "auto", "version",
                   "original", "replacement", "reading", "decided_by")
+#: the proposals to review whose details the page carries (the first in the text); the script
+#: fetches the others' as the reviewer reaches them, one ahead
+EMBEDDED_DETAILS = 100
 #: a proposal's outline (a plain tuple: the page reads a field of thousands of them several times)
 ProposalOutline = namedtuple("ProposalOutline", OUTLINE_FIELDS)
 
@@ -176,7 +179,7 @@ def review_document(
     place = _place(at, len(document.original))
     segments = text_segments(document.original, proposals, variants, place)
     counts = repository.proposal_counts(session, [document.id])[document.id]
-    detailed = proposals_to_review(session, document.id)
+    detailed = proposals_to_review(session, document.id, limit=EMBEDDED_DETAILS)
     history = repository.decision_history(session, [proposal.id for proposal in detailed])
     witnesses = _witness_texts(session, document, detailed, variants)
     rules: dict[str, int] = {}
@@ -239,9 +242,9 @@ def proposal_outline(session, document_id: int) -> list[ProposalOutline]:
     return [ProposalOutline._make(row) for row in session.execute(query)]
 
 
-def proposals_to_review(session, document_id: int) -> list[Any]:
-    """The document's proposals that need a decision (pending, not applied by the policy), with
-    what their details show: the page carries these with it."""
+def proposals_to_review(session, document_id: int, *, limit: int) -> list[Any]:
+    """The first ``limit`` of the document's proposals that need a decision (pending, not
+    applied by the policy) in text order, with what their details show."""
     from sqlalchemy import select
 
     from jiaokan.store.models import Proposal
@@ -250,7 +253,7 @@ def proposals_to_review(session, document_id: int) -> list[Any]:
     query = select(table.c.id, table.c.evidence, table.c.comment).where(
         table.c.document_id == document_id, table.c.status == PENDING, table.c.auto.is_(False)
     )
-    return list(session.execute(query.order_by(table.c.start, table.c.end, table.c.id)))
+    return list(session.execute(query.order_by(table.c.start, table.c.end, table.c.id).limit(limit)))
 
 
 def text_html(segments: list[dict[str, Any]]) -> str:

@@ -77,7 +77,7 @@
   let current = -1;
 
   // every proposal's outline (where, rule, status) as an object by id, with the details
-  // (evidence, places, history) of those to review; the others' details come when one is opened
+  // (evidence, places, history) of the first to review; the others' come when one is opened
   function proposalsOfPage() {
     const outline = JSON.parse(document.getElementById("proposal-outline").textContent);
     const details = JSON.parse(document.getElementById("proposal-data").textContent);
@@ -398,6 +398,15 @@
     barPosition.textContent = positionWords();
     document.body.classList.add("sheet-open");
     if (!p.detailed) loadDetails(id);
+    fetchNextDetails();
+  }
+
+  // the next to review, fetched ahead: j shows its evidence at once
+  function fetchNextDetails() {
+    for (let index = current + 1; index < marks.length; index += 1) {
+      const p = proposals[marks[index].dataset.proposalId];
+      if (needsReview(p)) { if (!p.detailed) loadDetails(String(p.id)); return; }
+    }
   }
 
   function refreshMark(id) {
