@@ -388,6 +388,8 @@ def test_apparatus_lists_every_copys_reading_for_a_seed_three_copy_decision(seed
             assert "%" in row  # the copy's reliability
         assert "copies read" in apparatus and "Calibrated confidence" in apparatus and "OCR channel" in apparatus
         assert "{" not in apparatus and '"document"' not in apparatus
+        # every piece of evidence the engine wrote for it is said in words (none left as a bare key)
+        assert page.locator("#current-body dl.facts.other").count() == 0, page.inner_text("#current-body dl.facts.other")
         assert page.locator("#current-body table.apparatus tr.chosen").count() >= 1
 
         # each copy's name links to that place in it

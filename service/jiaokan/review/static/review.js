@@ -165,7 +165,7 @@
     "copies", "copies_for", "copies_against", "lexicon", "term", "found", "source", "match", "domain_term", "calibrated",
     "variant", "repeat", "garbled", "edges", "found_in", "found_elsewhere", "lost_line", "digits", "tie", "spaced",
     "own_printed", "marks_only", "repeated", "separated", "page_length", "line_length", "reliability", "confidence",
-    "length", "lookalike_similarity", "pair_word", "run", "others", "confirmed", "dropped"]);
+    "length", "lookalike_similarity", "pair_word", "run", "others", "confirmed", "dropped", "mistakes", "moved"]);
 
   function evidenceSentences(p) {
     const ev = p.evidence || {};
@@ -187,6 +187,7 @@
       else if (ev.channel < -0.3) say("OCR channel: a misreading of " + quoted(fix) + " as " + quoted(own) + " is " + times(ev.channel) + " less likely than the page being read right.");
       else say("OCR channel: neutral between a misreading and a right reading.");
     }
+    if (typeof ev.mistakes === "number" && ev.mistakes > 0) say("The fix assumes the engine made " + number(ev.mistakes) + " OCR mistake" + (ev.mistakes === 1 ? "" : "s") + " here.");
     if (typeof ev.weakest === "number" && ev.weakest < -0.05) say("The least likely mistake it assumes has a probability of about 1 in " + times(-ev.weakest).replace("×", "") + ".");
     if (typeof ev.language === "number") say("Language model (newspaper prose): " + (Math.abs(ev.language) < 0.05 ? "no preference here." : (ev.language > 0 ? quoted(fix) : quoted(own)) + " is " + times(ev.language) + " likelier in this context."));
     if (typeof ev.words === "number") say("Word model: " + (Math.abs(ev.words) < 0.05 ? "no preference." : (ev.words > 0 ? "the fix" : "the page's reading") + " segments " + times(ev.words) + " better."));
@@ -195,6 +196,7 @@
     if (ev.domain_term && typeof ev.term !== "string") say("The chosen reading forms a domain term the page's reading does not.");
     if (ev.confirmed) say("Other copies confirmed this term by their votes.");
     if (ev.lost_line) say("This copy lost a whole line the other copies read.");
+    if (ev.moved) say("The block is moved text: another document prints it in another passage, and the copies read something unrelated here.");
     if (ev.repeat) say("The block repeats text of this page (a sentence printed twice, a running title): damage, not an edition's text.");
     if (typeof ev.garbled === "number" && (ev.rule === "replaced_block" || p.rule === "replaced_block")) say("Per character, the block reads " + (ev.garbled >= 0 ? "worse" : "better") + " than the copies' text by " + times(ev.garbled) + " (language model).");
     if (typeof ev.edges === "number" && p.rule === "replaced_block") say("At its edges, the copies' text joins the sentence " + times(ev.edges) + (ev.edges >= 0 ? " better." : " worse."));
