@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections import namedtuple
 from functools import cached_property
+from html import escape
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from jiaokan.api.dependencies import SessionDep
 from jiaokan.api.schemas import IdPath

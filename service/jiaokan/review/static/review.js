@@ -111,7 +111,12 @@
     if (detailsAsked.has(id)) return;
     detailsAsked.add(id);
     try {
-      Object.assign(proposals[id], await api("/review/proposals/" + id + "/details"), { detailed: true });
+      const p = proposals[id];
+      const version = p.version;
+      const details = await api("/review/proposals/" + id + "/details");
+      // decided meanwhile: the history and comment kept here are the newer ones
+      if (p.version !== version) { delete details.history; delete details.comment; }
+      Object.assign(p, details, { detailed: true });
       if (current >= 0 && marks[current].dataset.proposalId === id) showCurrent();
     } catch (error) {
       detailsAsked.delete(id);
