@@ -114,8 +114,7 @@
       const p = proposals[id];
       const version = p.version;
       const details = await api("/review/proposals/" + id + "/details");
-      // decided meanwhile: the history and comment kept here are the newer ones
-      if (p.version !== version) { delete details.history; delete details.comment; }
+      if (p.version !== version) { detailsAsked.delete(id); loadDetails(id); return; }  // decided meanwhile: ask again
       Object.assign(p, details, { detailed: true });
       if (current >= 0 && marks[current].dataset.proposalId === id) showCurrent();
     } catch (error) {
