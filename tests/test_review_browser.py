@@ -186,6 +186,8 @@ def test_click_and_keys_change_decisions_and_text(server, browser_page, sqlite_u
     # t marks every applied edit; ? opens the keyboard help, Escape closes it
     page.keyboard.press("t")
     assert page.locator("#text .proposal.shown").count() == 3
+    # each shown with both readings, the applied deletion of 卡 too
+    assert page.locator("#text .proposal.shown del").count() == 3 and page.locator("#text .proposal.shown del", has_text="卡").count() == 1
     page.keyboard.press("?")
     assert page.is_visible("#help") and "undo the last decision" in page.inner_text("#help")
     page.keyboard.press("Escape")
@@ -195,9 +197,13 @@ def test_click_and_keys_change_decisions_and_text(server, browser_page, sqlite_u
 def test_typed_correction_changes_the_text_and_survives_a_restart(running, browser_page, sqlite_url, store_edits):
     import httpx
 
-    ids = store_edits(sqlite_url, [("a.txt", TEXT, [edit(TEXT, "午", "子", confidence=0.6)])])
+    # an applied edit that shortens the text before the selection below: the page holds it as its
+    # final reading only, and the selection's place in the original must still come out right
+    applied = (edit(TEXT, "逐日、", "、", rule="remove_doubled_character", confidence=0.97), True)
+    ids = store_edits(sqlite_url, [("a.txt", TEXT, [edit(TEXT, "午", "子", confidence=0.6), applied])])
     page = browser_page
     page.goto(f"{running.url}/review/documents/{ids['a.txt']}")
+    assert "巡天、江门" in page.inner_text("#text")
     page.fill("#reviewer-name", "李四")
     page.press("#reviewer-name", "Enter")
     page.keyboard.press("j")
@@ -206,7 +212,7 @@ def test_typed_correction_changes_the_text_and_survives_a_restart(running, brows
     page.keyboard.press("c")
     page.fill("#correction-input", "丑")
     page.keyboard.press("Enter")
-    proposal_id = next(iter(page.evaluate("Object.keys(window.jiaokanReview.proposals)")))
+    proposal_id = page.evaluate("Object.values(window.jiaokanReview.proposals).find((p) => p.original === '午').id")
     page.wait_for_function(f"window.jiaokanReview.proposals['{proposal_id}'].reading === '丑'")
     assert "丑午工程" in derived_text(running.url, ids["a.txt"])
 
@@ -229,7 +235,8 @@ def test_typed_correction_changes_the_text_and_survives_a_restart(running, brows
     base = running.restart()
     export = [line for line in httpx.get(f"{base}/v1/collections/default/export").text.splitlines() if line]
     record = __import__("json").loads(export[0])
-    typed, proposal = sorted(record["proposals"], key=lambda item: item["rule"] != "reviewer_reading")
+    by_rule = {item["rule"]: item for item in record["proposals"]}
+    typed, proposal = by_rule["reviewer_reading"], by_rule["fix_lookalike"]
     assert (proposal["reading"], proposal["decided_by"], proposal["status"]) == ("丑", "李四", "accepted")
     assert (typed["rule"], typed["replacement"], typed["decided_by"]) == ("reviewer_reading", "冲锋", "李四")
     assert proposal["history"][-1]["comment"] == "1998 edition reads 丑" and "丑午工程" in record["text"] and "冲锋阶段" in record["text"]
