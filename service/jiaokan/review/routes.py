@@ -7,8 +7,8 @@ accepted, rejected) is a bare span of its final reading, dressed with both readi
 ``static/review.js`` only when it is shown. The page carries an outline of every proposal
 (where, which rule, which status) and the full details (evidence, the copies' places,
 history) of the first hundred to review; the details of the others come from
-``/review/proposals/{id}/details`` when one is opened (the next to review is fetched ahead). So a document with thousands of
-applied edits opens fast. ``review.js`` adds the keyboard, the apparatus (the copies'
+``/review/proposals/{id}/details`` when one is opened (the next to review is fetched ahead).
+So a document with thousands of applied edits opens fast. ``review.js`` adds the keyboard, the apparatus (the copies'
 readings lined up, the evidence in words) and the decisions (through the JSON API). Jinja2
 autoescapes everything and the text is escaped where it is built: OCR text is untrusted.
 Errors under ``/review`` are HTML pages (`render_error_page`), not JSON.
@@ -38,6 +38,8 @@ PLACE_CONTEXT = 4
 #: what the document page knows of every proposal from the start, in this order (``outline``)
 OUTLINE_FIELDS = ("id", "start", "end", "rule", "kind", "confidence", "status", "auto", "version",
                   "original", "replacement", "reading", "decided_by")
+#: what `proposal_details` reads of a proposal
+DETAIL_FIELDS = ("id", "evidence", "comment")
 #: the proposals to review whose details the page carries (the first in the text); the script
 #: fetches the others' as the reviewer reaches them, one ahead
 EMBEDDED_DETAILS = 100
@@ -175,12 +177,12 @@ def review_document(
 ):
     """One document: the final text with what needs a decision marked, the apparatus, the keys."""
     document = repository.get_document(session, document_id)
-    proposals = proposal_outline(session, document.id)
+    proposals = [ProposalOutline._make(row) for row in repository.proposal_rows(session, document.id, OUTLINE_FIELDS)]
     variants = repository.document_variants(document)
     place = _place(at, len(document.original))
     segments = text_segments(document.original, proposals, variants, place)
     counts = repository.proposal_counts(session, [document.id])[document.id]
-    detailed = proposals_to_review(session, document.id, limit=EMBEDDED_DETAILS)
+    detailed = repository.proposal_rows(session, document.id, DETAIL_FIELDS, to_review=True, limit=EMBEDDED_DETAILS)
     history = repository.decision_history(session, [proposal.id for proposal in detailed])
     witnesses = _witness_texts(session, document, detailed, variants)
     rules: dict[str, int] = {}
@@ -229,38 +231,9 @@ def review_proposal_details(proposal_id: IdPath, session: SessionDep) -> dict[st
     return proposal_details(proposal, history, _witness_texts(session, proposal.document, [proposal], ()))
 
 
-def proposal_outline(session, document_id: int) -> list[ProposalOutline]:
-    """Every proposal of the document in text order, as rows of `OUTLINE_FIELDS` (no evidence:
-    most of a long document's proposals are applied, and their evidence is read only when
-    one is opened)."""
-    from sqlalchemy import select
-
-    from jiaokan.store.models import Proposal
-
-    table = Proposal.__table__
-    columns = [table.c[name] for name in OUTLINE_FIELDS]
-    query = select(*columns).where(table.c.document_id == document_id).order_by(table.c.start, table.c.end, table.c.id)
-    return [ProposalOutline._make(row) for row in session.execute(query)]
-
-
-def proposals_to_review(session, document_id: int, *, limit: int) -> list[Any]:
-    """The first ``limit`` of the document's proposals that need a decision (pending, not
-    applied by the policy) in text order, with what their details show."""
-    from sqlalchemy import select
-
-    from jiaokan.store.models import Proposal
-
-    table = Proposal.__table__
-    query = select(table.c.id, table.c.evidence, table.c.comment).where(
-        table.c.document_id == document_id, table.c.status == PENDING, table.c.auto.is_(False)
-    )
-    return list(session.execute(query.order_by(table.c.start, table.c.end, table.c.id).limit(limit)))
-
-
 def text_html(segments: list[dict[str, Any]]) -> str:
-    """The document's text as HTML: plain runs, each proposal as a span holding both readings
-    (the page's CSS shows the final one, or both where a decision is needed), variants and the
-    marked place. Built here rather than in the template: a document can hold thousands of
+    """The document's text as HTML: plain runs, each proposal as a span (`_proposal_html`),
+    variants and the marked place. Built here rather than in the template: a document can hold thousands of
     proposals, and this is the page's one long loop. Everything is escaped."""
     pieces: list[str] = []
     for segment in segments:
