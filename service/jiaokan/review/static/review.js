@@ -779,8 +779,7 @@
   // the sheet and the text's bottom margin follow the decision bar's height (it wraps when narrow)
   const bar = document.getElementById("decision-bar");
   const fitBar = () => document.documentElement.style.setProperty("--bar-height", Math.ceil(bar.getBoundingClientRect().height) + "px");
-  new ResizeObserver(fitBar).observe(bar);
-  fitBar();
+  new ResizeObserver(fitBar).observe(bar);  // its first call fits the bar in the first frame: no layout forced here
   openFromHash();
   window.addEventListener("hashchange", openFromHash);
   refreshCounts();
