@@ -14,11 +14,13 @@ uvicorn on loopback (a thread of this process), and measures with keep-alive htt
   script has run (its ``jiaokan-review-ready`` mark: the keys and the apparatus work), and the
   first frame after that is drawn (its ``jiaokan-review-painted`` mark, set from a task queued
   in the next animation frame: the text with its marked proposals is on screen). Measured
-  from the navigation's start, so it holds the server, the network and the page's own work;
-  the median of each step (first byte, last byte, DOM parsed, script ran, painted) is printed
-  beside it to show where the time goes.
+  from the navigation's start, so it holds the server, the network and the page's own work
+  (the script and style sheet come as the browser's cache keeps them, as when a reviewer goes
+  from one document to the next); the median of each step (first byte, last byte, DOM parsed,
+  script ran, painted) is printed beside it to show where the time goes.
 
-Medians over ``--rounds`` (after two warm-up requests).
+Medians over ``--rounds`` requests (after two warm-up requests), and over a third as many
+opens in chromium, at least 5 (after two warm-up opens).
 
     python -m bench.bench_review                 # 2,000 proposals, 30 rounds
     python -m bench.bench_review --proposals 5000 --rounds 10
