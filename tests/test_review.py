@@ -138,3 +138,20 @@ def test_long_page_carries_the_first_details_and_is_sent_compressed(client, sqli
     assert client.get("/review/static/review.js", headers=gzip).headers["content-encoding"] == "gzip"
     assert "content-encoding" not in client.get(f"/review/documents/{ids['t.txt']}", headers={"accept-encoding": "identity"}).headers
     assert "content-encoding" not in client.get(f"/v1/documents/{ids['t.txt']}/proposals", headers=gzip).headers
+
+
+def test_document_page_and_details_on_postgresql(postgres_url, make_settings, store_edits):
+    from fastapi.testclient import TestClient
+
+    from jiaokan.api.app import create_app
+
+    text = "甲乙丙丁戊己庚辛壬癸"
+    ids = store_edits(postgres_url, [("t.txt", text, [edit(text, "乙", "一"), (edit(text, "丁", "", rule="remove_doubled_character"), True)])])
+    with TestClient(create_app(make_settings(postgres_url))) as client:
+        html = client.get(f"/review/documents/{ids['t.txt']}").text
+        article = re.search(r'<article class="text[^"]*" id="text"[^>]*>(.*?)</article>', html, re.S).group(1)
+        assert re.sub(r"<ins>.*?</ins>|<[^>]+>", "", article) == "甲乙丙戊己庚辛壬癸" and article.count("needs-review") == 1
+        details = json.loads(re.search(r'id="proposal-data">(.*?)</script>', html, re.S).group(1))
+        (to_review,) = details
+        applied = next(int(found) for found in re.findall(r'data-proposal-id="(\d+)"', article) if found != to_review)
+        assert client.get(f"/review/proposals/{applied}/details").json()["evidence"]["readings"] == {"copy-1": "", "copy-2": "丁"}
