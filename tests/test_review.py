@@ -20,7 +20,8 @@ def test_index_lists_documents_with_pending_counts(client, sqlite_url, store_edi
 def test_document_page_escapes_ocr_text_everywhere(client, sqlite_url, store_edits):
     evil_evidence = {"readings": {"copy</script><script>alert(1)</script>": "<b>午</b>"}}
     ids = store_edits(sqlite_url, [
-        ("<evil>.txt", HOSTILE, [edit(HOSTILE, "午", "<i>子</i>", evidence=evil_evidence)]),
+        ("<evil>.txt", HOSTILE, [edit(HOSTILE, "午", "<i>子</i>", evidence=evil_evidence),
+                                 (edit(HOSTILE, "工程", "<u>工程</u>", rule="lexicon_reading"), True)]),
     ])
     page = client.get(f"/review/documents/{ids['<evil>.txt']}")
     assert page.status_code == 200
@@ -28,10 +29,15 @@ def test_document_page_escapes_ocr_text_everywhere(client, sqlite_url, store_edi
     assert "<script>window.pwned" not in html and "<img src=x" not in html and "<evil>" not in html
     assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in html
     assert "<i>子</i>" not in html and "</script><script>alert" not in html
-    # the proposal data for the script is JSON that parses back to the stored evidence
-    data = re.search(r'<script type="application/json" id="proposal-data">(.*?)</script>', html, re.S).group(1)
-    (proposal,) = json.loads(data).values()
-    assert proposal["evidence"] == evil_evidence and proposal["replacement"] == "<i>子</i>"
+    # the applied one reads as its (escaped) replacement
+    assert "<u>" not in html and "&lt;u&gt;工程&lt;/u&gt;</span>" in html
+    # the data for the script is JSON that parses back to what is stored: every proposal's
+    # outline, and the evidence of the one to review
+    outline = json.loads(re.search(r'<script type="application/json" id="proposal-outline">(.*?)</script>', html, re.S).group(1))
+    rows = [dict(zip(outline["fields"], row)) for row in outline["rows"]]
+    assert [(row["replacement"], row["auto"]) for row in rows] == [("<i>子</i>", False), ("<u>工程</u>", True)]
+    details = json.loads(re.search(r'<script type="application/json" id="proposal-data">(.*?)</script>', html, re.S).group(1))
+    assert list(details) == [str(rows[0]["id"])] and details[str(rows[0]["id"])]["evidence"] == evil_evidence
 
 
 def test_document_page_puts_each_proposal_in_place(client, sqlite_url, store_edits):
@@ -42,6 +48,32 @@ def test_document_page_puts_each_proposal_in_place(client, sqlite_url, store_edi
     article = re.search(r'<article class="text[^"]*" id="text"[^>]*>(.*?)</article>', html, re.S).group(1)
     assert re.sub(r"<ins>.*?</ins>|<[^>]+>", "", article) == text  # the original, with nothing lost or doubled
     assert article.count('class="proposal') == 3
+
+
+def test_document_page_reads_as_the_final_text_and_marks_only_what_needs_review(client, sqlite_url, store_edits):
+    text = "甲乙丙丁戊己庚辛壬癸"
+    edits = [edit(text, "乙", "一"),  # to review
+             (edit(text, "丁", "", rule="remove_doubled_character"), True),  # a deletion applied by the policy
+             (edit(text, "己", "已", rule="widen_punctuation", kind="normalisation"), True),  # rejected below
+             edit(text, "辛", "新")]  # accepted below with the reviewer's own reading
+    ids = store_edits(sqlite_url, [("t.txt", text, edits)])
+    stored = {p["original"]: p for p in client.get(f"/v1/documents/{ids['t.txt']}/proposals").json()}
+    client.patch(f"/v1/proposals/{stored['己']['id']}", json={"status": "rejected"}).raise_for_status()
+    client.patch(f"/v1/proposals/{stored['辛']['id']}", json={"status": "accepted", "reading": "心"}).raise_for_status()
+    html = client.get(f"/review/documents/{ids['t.txt']}").text
+    article = re.search(r'<article class="text[^"]*" id="text"[^>]*>(.*?)</article>', html, re.S).group(1)
+    # every proposal is an element with its id; only the one to review holds two readings
+    assert sorted(map(int, re.findall(r'data-proposal-id="(\d+)"', article))) == sorted(p["id"] for p in stored.values())
+    assert article.count("needs-review") == 1 and article.count("<ins>") == 1
+    # without the reading it proposes, the page's text is the final text the API derives
+    final = client.get(f"/v1/documents/{ids['t.txt']}/text").json()["text"]
+    assert re.sub(r"<ins>.*?</ins>|<[^>]+>", "", article) == final == "甲乙丙戊己庚心壬癸"
+    # what the page did not carry, it asks for when a proposal is opened
+    details = client.get(f"/review/proposals/{stored['辛']['id']}/details").json()
+    assert [(item["status"], item["reading"]) for item in details["history"]] == [("accepted", "心")]
+    assert details["evidence"] == stored["辛"]["evidence"]
+    missing = client.get("/review/proposals/424242/details")
+    assert missing.status_code == 404 and "no proposal with id 424242" in missing.text
 
 
 def test_queue_orders_what_most_needs_a_person_first_and_filters(client, sqlite_url, store_edits):
@@ -84,8 +116,42 @@ def test_document_page_carries_history_and_links_to_each_copys_place(client, sql
     (proposal,) = client.get(f"/v1/documents/{ids['t.txt']}/proposals").json()
     client.patch(f"/v1/proposals/{proposal['id']}", json={"status": "accepted", "decided_by": "张三", "comment": "as printed"})
     html = client.get(f"/review/documents/{ids['t.txt']}").text
-    data = json.loads(re.search(r'id="proposal-data">(.*?)</script>', html, re.S).group(1))[str(proposal["id"])]
+    # decided, it needs no review: the page does not carry its details, they come when it is opened
+    assert json.loads(re.search(r'id="proposal-data">(.*?)</script>', html, re.S).group(1)) == {}
+    data = client.get(f"/review/proposals/{proposal['id']}/details").json()
     assert [(item["status"], item["decided_by"], item["comment"]) for item in data["history"]] == [("accepted", "张三", "as printed")]
     assert data["places"] == [f"/review/documents/{ids['t.txt']}?at=4-8#place", f"/review/documents/{ids['w.txt']}?at=4-8#place"]
     marked = client.get(f"/review/documents/{ids['w.txt']}", params={"at": "4-8"}).text
     assert '<mark class="place" id="place" tabindex="-1">子午工程</mark>' in marked
+
+
+def test_long_page_carries_the_first_details_and_is_sent_compressed(client, sqlite_url, store_edits):
+    text = "午午工程带光调联，建档立卡脱贫人口继续实施就业帮扶。" * 150
+    ids = store_edits(sqlite_url, [("t.txt", text, [edit(text, "午", "子", occurrence=index) for index in range(0, 300, 2)])])
+    gzip = {"accept-encoding": "gzip"}
+    page = client.get(f"/review/documents/{ids['t.txt']}", headers=gzip)
+    assert page.headers["content-encoding"] == "gzip" and int(page.headers["content-length"]) < len(page.content) / 4
+    # all 150 to review are marked; the details of the first 100 come with the page
+    marked = [int(found) for found in re.findall(r'needs-review" tabindex="0" id="p(\d+)"', page.text)]
+    details = json.loads(re.search(r'id="proposal-data">(.*?)</script>', page.text, re.S).group(1))
+    assert len(marked) == 150 and sorted(int(key) for key in details) == marked[:100]
+    assert client.get("/review/static/review.js", headers=gzip).headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in client.get(f"/review/documents/{ids['t.txt']}", headers={"accept-encoding": "identity"}).headers
+    assert "content-encoding" not in client.get(f"/v1/documents/{ids['t.txt']}/proposals", headers=gzip).headers
+
+
+def test_document_page_and_details_on_postgresql(postgres_url, make_settings, store_edits):
+    from fastapi.testclient import TestClient
+
+    from jiaokan.api.app import create_app
+
+    text = "甲乙丙丁戊己庚辛壬癸"
+    ids = store_edits(postgres_url, [("t.txt", text, [edit(text, "乙", "一"), (edit(text, "丁", "", rule="remove_doubled_character"), True)])])
+    with TestClient(create_app(make_settings(postgres_url))) as client:
+        html = client.get(f"/review/documents/{ids['t.txt']}").text
+        article = re.search(r'<article class="text[^"]*" id="text"[^>]*>(.*?)</article>', html, re.S).group(1)
+        assert re.sub(r"<ins>.*?</ins>|<[^>]+>", "", article) == "甲乙丙戊己庚辛壬癸" and article.count("needs-review") == 1
+        details = json.loads(re.search(r'id="proposal-data">(.*?)</script>', html, re.S).group(1))
+        (to_review,) = details
+        applied = next(int(found) for found in re.findall(r'data-proposal-id="(\d+)"', article) if found != to_review)
+        assert client.get(f"/review/proposals/{applied}/details").json()["evidence"]["readings"] == {"copy-1": "", "copy-2": "丁"}

@@ -167,8 +167,11 @@ def test_click_and_keys_change_decisions_and_text(server, browser_page, sqlite_u
     # after the last one, j says where the next work is; here none is left anywhere
     assert "Nothing left to review" in page.inner_text("#message")
 
-    # K visits every proposal: back to 带光调联 (applied by the policy), r rejects it
+    # K visits every proposal: back to 带光调联 (applied by the policy, its evidence fetched
+    # when it is shown), r rejects it
     page.keyboard.press("K")
+    page.wait_for_selector("#current-body table.apparatus")
+    assert "带光联调" in page.inner_text("#current-body") and "Lexicon entry" in page.inner_text("#current-body")
     page.keyboard.press("r")
     wait_for_status(page, by_rule["lexicon_reading"]["id"], "rejected")
     assert stored_proposals(server, document_id)["lexicon_reading"]["status"] == "rejected"
@@ -183,6 +186,8 @@ def test_click_and_keys_change_decisions_and_text(server, browser_page, sqlite_u
     # t marks every applied edit; ? opens the keyboard help, Escape closes it
     page.keyboard.press("t")
     assert page.locator("#text .proposal.shown").count() == 3
+    # each shown with both readings, the applied deletion of 卡 too
+    assert page.locator("#text .proposal.shown del").count() == 3 and page.locator("#text .proposal.shown del", has_text="卡").count() == 1
     page.keyboard.press("?")
     assert page.is_visible("#help") and "undo the last decision" in page.inner_text("#help")
     page.keyboard.press("Escape")
@@ -192,9 +197,13 @@ def test_click_and_keys_change_decisions_and_text(server, browser_page, sqlite_u
 def test_typed_correction_changes_the_text_and_survives_a_restart(running, browser_page, sqlite_url, store_edits):
     import httpx
 
-    ids = store_edits(sqlite_url, [("a.txt", TEXT, [edit(TEXT, "午", "子", confidence=0.6)])])
+    # an applied edit that shortens the text before the selection below: the page holds it as its
+    # final reading only, and the selection's place in the original must still come out right
+    applied = (edit(TEXT, "逐日、", "、", rule="remove_doubled_character", confidence=0.97), True)
+    ids = store_edits(sqlite_url, [("a.txt", TEXT, [edit(TEXT, "午", "子", confidence=0.6), applied])])
     page = browser_page
     page.goto(f"{running.url}/review/documents/{ids['a.txt']}")
+    assert "巡天、江门" in page.inner_text("#text")
     page.fill("#reviewer-name", "李四")
     page.press("#reviewer-name", "Enter")
     page.keyboard.press("j")
@@ -203,7 +212,7 @@ def test_typed_correction_changes_the_text_and_survives_a_restart(running, brows
     page.keyboard.press("c")
     page.fill("#correction-input", "丑")
     page.keyboard.press("Enter")
-    proposal_id = next(iter(page.evaluate("Object.keys(window.jiaokanReview.proposals)")))
+    proposal_id = page.evaluate("Object.values(window.jiaokanReview.proposals).find((p) => p.original === '午').id")
     page.wait_for_function(f"window.jiaokanReview.proposals['{proposal_id}'].reading === '丑'")
     assert "丑午工程" in derived_text(running.url, ids["a.txt"])
 
@@ -226,7 +235,8 @@ def test_typed_correction_changes_the_text_and_survives_a_restart(running, brows
     base = running.restart()
     export = [line for line in httpx.get(f"{base}/v1/collections/default/export").text.splitlines() if line]
     record = __import__("json").loads(export[0])
-    typed, proposal = sorted(record["proposals"], key=lambda item: item["rule"] != "reviewer_reading")
+    by_rule = {item["rule"]: item for item in record["proposals"]}
+    typed, proposal = by_rule["reviewer_reading"], by_rule["fix_lookalike"]
     assert (proposal["reading"], proposal["decided_by"], proposal["status"]) == ("丑", "李四", "accepted")
     assert (typed["rule"], typed["replacement"], typed["decided_by"]) == ("reviewer_reading", "冲锋", "李四")
     assert proposal["history"][-1]["comment"] == "1998 edition reads 丑" and "丑午工程" in record["text"] and "冲锋阶段" in record["text"]
@@ -253,6 +263,7 @@ def test_page_with_hundreds_of_proposals_bulk_decides_and_undoes_as_one_step(ser
     for _ in range(300):
         page.keyboard.press("j")
     assert page.inner_text("#bar-position").startswith("300 of 600 to review")
+    page.wait_for_selector("#current-body table.apparatus")  # beyond the first 100: its details fetched
     page.keyboard.press("a")
     page.wait_for_function("document.getElementById('count-accepted').textContent === '1'")
 
@@ -384,6 +395,8 @@ def test_apparatus_lists_every_copys_reading_for_a_seed_three_copy_decision(seed
             assert "%" in row  # the copy's reliability
         assert "copies read" in apparatus and "Calibrated confidence" in apparatus and "OCR channel" in apparatus
         assert "{" not in apparatus and '"document"' not in apparatus
+        # every piece of evidence the engine wrote for it is said in words (none left as a bare key)
+        assert page.locator("#current-body dl.facts.other").count() == 0, page.inner_text("#current-body dl.facts.other")
         assert page.locator("#current-body table.apparatus tr.chosen").count() >= 1
 
         # each copy's name links to that place in it
@@ -405,6 +418,21 @@ def test_apparatus_lists_every_copys_reading_for_a_seed_three_copy_decision(seed
         page.locator("#current-body table.apparatus tbody tr").nth(1).locator("a").click()
         page.wait_for_selector("mark.place")
         assert "".join(ch for ch in other["reading"] if ch.isalnum())[:4] in page.inner_text("mark.place")
+
+        # one applied by the policy comes as its final reading only; focused, it shows the same
+        # apparatus (its details fetched then)
+        applied = next((p for p in decisions if p["auto"]), None)
+        if applied is not None:
+            page.goto(f"{server.url}/review/documents/{applied['document_id']}")
+            mark = page.locator(f"[data-proposal-id='{applied['id']}']")
+            assert mark.locator("ins").count() == 0
+            page.focus(f"[data-proposal-id='{applied['id']}']")
+            page.wait_for_selector("#current-body table.apparatus")
+            rows = page.locator("#current-body table.apparatus tbody tr")
+            assert rows.count() == len(applied["evidence"]["readings"])
+            for index, reading in enumerate(applied["evidence"]["readings"]):
+                assert reading["document"] in rows.nth(index).inner_text()
+            assert "{" not in page.inner_text("#current-body") and mark.locator("ins").count() == 1
     finally:
         server.stop()
 

@@ -1,14 +1,21 @@
 """``/review``: the document list, the review queue across documents, and the document view
 where a person decides proposals.
 
-The page is rendered on the server with every proposal in place, so it works at once and
-stays fast with thousands of proposals; ``static/review.js`` adds the keyboard, the apparatus
-(the copies' readings lined up, the evidence in words) and the decisions (through the JSON
-API). Jinja2 autoescapes everything: OCR text is untrusted. Errors under ``/review`` are
-HTML pages (`render_error_page`), not JSON.
+The document page is rendered on the server and reads as the final text at once: each
+proposal that needs a decision is a span holding both readings, every other (applied,
+accepted, rejected) is a bare span of its final reading, dressed with both readings by
+``static/review.js`` only when it is shown. The page carries an outline of every proposal
+(where, which rule, which status) and the full details (evidence, the copies' places,
+history) of the first hundred to review; the details of the others come from
+``/review/proposals/{id}/details`` when one is opened (the next to review is fetched ahead).
+So a document with thousands of applied edits opens fast. ``review.js`` adds the keyboard, the apparatus (the copies'
+readings lined up, the evidence in words) and the decisions (through the JSON API). Jinja2
+autoescapes everything and the text is escaped where it is built: OCR text is untrusted.
+Errors under ``/review`` are HTML pages (`render_error_page`), not JSON.
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from functools import cached_property
 from html import escape
 from pathlib import Path
@@ -21,13 +28,23 @@ from markupsafe import Markup
 from jiaokan.api.dependencies import SessionDep
 from jiaokan.api.schemas import IdPath
 from jiaokan.store import repository
-from jiaokan.store.models import applied_replacement
+from jiaokan.store.models import ACCEPTED, PENDING, applied_replacement
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 200
 QUEUE_PAGE_SIZE = 100
 #: characters of a witness's text before its reading that locate the reading in it
 PLACE_CONTEXT = 4
+#: what the document page knows of every proposal from the start, in this order (``outline``)
+OUTLINE_FIELDS = ("id", "start", "end", "rule", "kind", "confidence", "status", "auto", "version",
+                  "original", "replacement", "reading", "decided_by")
+#: what `proposal_details` reads of a proposal
+DETAIL_FIELDS = ("id", "evidence", "comment")
+#: the proposals to review whose details the page carries (the first in the text); the script
+#: fetches the others' as the reviewer reaches them, one ahead
+EMBEDDED_DETAILS = 100
+#: a proposal's outline (a plain tuple: the page reads a field of thousands of them several times)
+ProposalOutline = namedtuple("ProposalOutline", OUTLINE_FIELDS)
 
 router = APIRouter(prefix="/review", tags=["review"], include_in_schema=False)
 
@@ -39,10 +56,37 @@ def mount_review(app) -> None:
 
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["visible_whitespace"] = visible_whitespace
+    # the page's data as compact JSON (a long document's outline is most of the page); tojson
+    # still escapes what could end the script element
+    templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
     app.state.templates = templates
     app.state.render_error_page = render_error_page
     app.mount("/review/static", StaticFiles(directory=str(HERE / "static")), name="review-static")
     app.include_router(router)
+    app.add_middleware(CompressReviewPages)
+
+
+#: gzip level for the review's pages: a long document's page shrinks to a tenth or less (most
+#: of it is markup and data that repeat) in a few milliseconds; level 9 costs twice that for 3%
+REVIEW_COMPRESSION_LEVEL = 5
+
+
+class CompressReviewPages:
+    """Gzip under ``/review`` (pages, their script, the details a page fetches) for a browser
+    that accepts it: a reviewer's browser is often across a network from the service. The
+    JSON API is left as it is (its clients and their timings are not the page's)."""
+
+    def __init__(self, app) -> None:
+        from starlette.middleware.gzip import GZipMiddleware
+
+        self.app = app
+        self.compressed = GZipMiddleware(app, minimum_size=1000, compresslevel=REVIEW_COMPRESSION_LEVEL)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/review"):
+            await self.compressed(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def render_error_page(request: Request, status: int, message: str):
@@ -133,13 +177,14 @@ def review_document(
 ):
     """One document: the final text with what needs a decision marked, the apparatus, the keys."""
     document = repository.get_document(session, document_id)
-    proposals = repository.proposal_rows(session, document.id)
+    proposals = [ProposalOutline._make(row) for row in repository.proposal_rows(session, document.id, OUTLINE_FIELDS)]
     variants = repository.document_variants(document)
     place = _place(at, len(document.original))
     segments = text_segments(document.original, proposals, variants, place)
     counts = repository.proposal_counts(session, [document.id])[document.id]
-    history = repository.decision_history(session, [proposal.id for proposal in proposals])
-    witnesses = _witness_texts(session, document, proposals, variants)
+    detailed = repository.proposal_rows(session, document.id, DETAIL_FIELDS, to_review=True, limit=EMBEDDED_DETAILS)
+    history = repository.decision_history(session, [proposal.id for proposal in detailed])
+    witnesses = _witness_texts(session, document, detailed, variants)
     rules: dict[str, int] = {}
     for proposal in proposals:
         rules[proposal.rule] = rules.get(proposal.rule, 0) + 1
@@ -154,11 +199,12 @@ def review_document(
             "counts": counts,
             "rules": sorted(rules.items()),
             "variants": variants,
-            "proposal_data": {
-                str(proposal.id): _proposal_view(proposal, history[proposal.id], witnesses) for proposal in proposals
+            "outline": {"fields": OUTLINE_FIELDS, "rows": [list(proposal) for proposal in proposals]},
+            "proposal_details": {
+                str(proposal.id): proposal_details(proposal, history[proposal.id], witnesses) for proposal in detailed
             },
             "variant_data": [_variant_view(variant, witnesses) for variant in variants],
-            "thresholds": {rule: request.app.state.engine_configs.base().threshold(rule) for rule in rules},
+            "thresholds": auto_apply_thresholds(request.app.state.settings, rules),
             "previous_document": neighbours[0],
             "next_document": neighbours[1],
             "next_with_work": next_with_work,
@@ -167,10 +213,27 @@ def review_document(
     )
 
 
+def auto_apply_thresholds(settings, rules) -> dict[str, float]:
+    """Each rule's auto-apply threshold under the service's engine options. From the config
+    alone: a threshold does not depend on the lexicon's terms, so the page never waits for the
+    engine to be prepared (seconds, in a process that has not corrected anything yet)."""
+    config = settings.engine_config()
+    return {rule: config.threshold(rule) for rule in rules}
+
+
+@router.get("/proposals/{proposal_id}/details", name="review_proposal_details")
+def review_proposal_details(proposal_id: IdPath, session: SessionDep) -> dict[str, Any]:
+    """What the apparatus shows of one proposal beyond the page's outline (its evidence, the
+    links to each copy's place, its history, the comment): the document page asks for it when
+    a proposal that did not need review is opened."""
+    proposal = repository.get_proposal(session, proposal_id)
+    history = repository.decision_history(session, [proposal.id])[proposal.id]
+    return proposal_details(proposal, history, _witness_texts(session, proposal.document, [proposal], ()))
+
+
 def text_html(segments: list[dict[str, Any]]) -> str:
-    """The document's text as HTML: plain runs, each proposal as a span holding both readings
-    (the page's CSS shows the final one, or both where a decision is needed), variants and the
-    marked place. Built here rather than in the template: a document can hold thousands of
+    """The document's text as HTML: plain runs, each proposal as a span (`_proposal_html`),
+    variants and the marked place. Built here rather than in the template: a document can hold thousands of
     proposals, and this is the page's one long loop. Everything is escaped."""
     pieces: list[str] = []
     for segment in segments:
@@ -189,15 +252,22 @@ def text_html(segments: list[dict[str, Any]]) -> str:
 
 
 def _proposal_html(proposal) -> str:
-    """One proposal's span. Only one that needs a decision is a button in the tab order with a
-    spoken label; the others read as the text they make (a screen reader hears the final text)."""
-    needs = proposal.status == "pending" and not proposal.auto
-    shown = applied_replacement(proposal)
-    classes = f"proposal status-{proposal.status} kind-{proposal.kind}" + (" auto" if proposal.auto else "") + (" needs-review" if needs else "")
-    spoken = (f' role="button" aria-label="{escape(f"{proposal.rule}: {proposal.original} → {shown}, to review")}"' if needs else "")
-    return (f'<span class="{escape(classes)}" tabindex="{0 if needs else -1}" id="p{proposal.id}" '
-            f'data-proposal-id="{proposal.id}" data-rule="{escape(proposal.rule)}"{spoken}>'
-            f'<del>{escape(visible_whitespace(proposal.original))}</del><ins>{escape(shown)}</ins></span>')
+    """One proposal's span. One that needs a decision holds both readings, is a button in the
+    tab order with a spoken label; any other is a bare span of its final reading (a screen
+    reader hears the final text), which the page's script gives both readings when it is shown."""
+    if proposal.status != PENDING or proposal.auto:
+        return f'<span class="proposal" tabindex="-1" data-proposal-id="{proposal.id}">{escape(final_reading(proposal))}</span>'
+    spoken = escape(f"{proposal.rule}: {proposal.original} → {proposal.replacement}, to review")
+    return (f'<span class="proposal status-pending kind-{escape(proposal.kind)} needs-review" tabindex="0" id="p{proposal.id}" '
+            f'data-proposal-id="{proposal.id}" data-rule="{escape(proposal.rule)}" role="button" aria-label="{spoken}">'
+            f'<del>{escape(visible_whitespace(proposal.original))}</del><ins>{escape(applied_replacement(proposal))}</ins></span>')
+
+
+def final_reading(proposal) -> str:
+    """What the final text reads at a proposal's span: its replacement (or the reviewer's
+    reading) when it applies, else the original."""
+    applies = proposal.status == ACCEPTED or (proposal.status == PENDING and proposal.auto)
+    return applied_replacement(proposal) if applies else proposal.original
 
 
 #: how whitespace inside a proposal is shown, so a removed line break or space can be seen
@@ -258,28 +328,17 @@ def _place(at: str | None, length: int) -> tuple[int, int] | None:
     return (start, end) if 0 <= start < end <= length else None
 
 
-def _proposal_view(proposal, history: list[dict], witnesses: dict[str, WitnessText]) -> dict[str, Any]:
-    """What the page's script knows of a proposal (empty fields left out: a page can hold thousands)."""
+def proposal_details(proposal, history: list[dict], witnesses: dict[str, WitnessText]) -> dict[str, Any]:
+    """What the page's script shows of a proposal beyond its outline (`OUTLINE_FIELDS`): the
+    evidence, the links to each copy's place, the history and the comment (empty ones left out)."""
     evidence = proposal.evidence or {}
-    view = {
-        "rule": proposal.rule,
-        "kind": proposal.kind,
-        "confidence": proposal.confidence,
+    details = {
         "evidence": evidence,
-        "auto": proposal.auto,
-        "status": proposal.status,
-        "version": proposal.version,
-        "original": proposal.original,
-        "replacement": proposal.replacement,
-        "start": proposal.start,
-        "end": proposal.end,
-        "reading": proposal.reading,
         "comment": proposal.comment,
-        "decided_by": proposal.decided_by,
         "history": history,
         "places": _places(evidence.get("readings"), evidence.get("context"), witnesses),
     }
-    return {name: value for name, value in view.items() if value is not None and value != []}
+    return {name: value for name, value in details.items() if value is not None and value != []}
 
 
 def _variant_view(variant: dict, witnesses: dict[str, WitnessText]) -> dict[str, Any]:

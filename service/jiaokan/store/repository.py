@@ -325,13 +325,20 @@ def list_proposals(
     return list(session.scalars(query.order_by(Proposal.start, Proposal.end, Proposal.id)))
 
 
-def proposal_rows(session: "Session", document_id: int) -> list[Any]:
-    """The document's proposals in text order as plain rows (every column, read-only): what a
-    page of thousands of proposals reads, without building an ORM object for each."""
+def proposal_rows(
+    session: "Session", document_id: int, columns: Sequence[str], *, to_review: bool = False, limit: int | None = None
+) -> list[Any]:
+    """The document's proposals in text order as plain rows of ``columns`` (read-only): what a
+    page of thousands of proposals reads, without building an ORM object for each or reading a
+    column it does not show. ``to_review``: only those that need a person (pending, not applied
+    by the policy); ``limit``: the first so many."""
     from sqlalchemy import select
 
     table = Proposal.__table__
-    return list(session.execute(select(table).where(table.c.document_id == document_id).order_by(table.c.start, table.c.end, table.c.id)))
+    query = select(*(table.c[name] for name in columns)).where(table.c.document_id == document_id)
+    if to_review:
+        query = query.where(table.c.status == PENDING, table.c.auto.is_(False))
+    return list(session.execute(query.order_by(table.c.start, table.c.end, table.c.id).limit(limit)))
 
 
 def _filtered(query, status, rule, min_confidence, max_confidence):
