@@ -154,8 +154,23 @@ def _earlier_results(path: Path) -> dict:
     return {name: result | {"earlier": True} for name, result in benchmarks.items() if result.get("status") == "ok" and "printed" in result}
 
 
+def earlier_sections(path: Path) -> dict[str, str]:
+    """The sections of the document at ``path`` by title (``## title`` to the next one): what
+    ``--only`` keeps of benchmarks it does not run when the last run's JSON is not at hand (a
+    fresh checkout: bench/results is not committed)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    sections = {}
+    for block in text.split("\n## ")[1:]:
+        title, _, body = block.partition("\n")
+        sections[title.strip()] = body.strip("\n")
+    return sections
+
+
 def render_markdown(results: dict, command: str, machine_facts: dict, plot_name: str | None,
-                    json_name: str = "bench/results/benchmarks.json") -> str:
+                    json_name: str = "bench/results/benchmarks.json", kept_sections: dict[str, str] | None = None) -> str:
     """docs/benchmarks.md."""
     lines = [
         "# Benchmarks", "",
@@ -173,7 +188,8 @@ def render_markdown(results: dict, command: str, machine_facts: dict, plot_name:
             lines += [f"`bench/{name}.py` is not written yet.", ""]
             continue
         if result["status"] == "skipped":
-            lines += [f"Not run by this command (`python -m bench.run_all --only {name}` runs it).", ""]
+            kept = (kept_sections or {}).get(title)
+            lines += [kept, ""] if kept else [f"Not run by this command (`python -m bench.run_all --only {name}` runs it).", ""]
             continue
         invocation = " ".join([f"python -m bench.{name}", *result["argv"]])
         earlier = " — figures from an earlier run of `python -m bench.run_all`" if result.get("earlier") else ""
@@ -237,7 +253,8 @@ def main(argv: list[str] | None = None) -> dict:
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     json_name = (arguments.json.resolve().relative_to(ROOT).as_posix()
                  if arguments.json.resolve().is_relative_to(ROOT) else str(arguments.json))
-    arguments.output.write_text(render_markdown(results, command, facts, plot_name, json_name), encoding="utf-8")
+    kept_sections = earlier_sections(arguments.output) if arguments.only else {}
+    arguments.output.write_text(render_markdown(results, command, facts, plot_name, json_name, kept_sections), encoding="utf-8")
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     summary = {"machine": facts, "benchmarks": results}
     arguments.json.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
