@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import OSA, Indel, Levenshtein
 
 from jiaokan.edits import Edit, apply_edits
 from jiaokan.evaluation.cer import fold
@@ -136,17 +136,22 @@ def is_content_edit(edit: Edit) -> bool:
 
 def label_edit(noisy: str, gold: str, edit: Edit) -> bool:
     """Is ``edit`` right: does applying it alone to ``noisy`` strictly lower the content distance to
-    ``gold``? Where the content distance stays the same, the distance of the whole text decides:
-    without its marks a text's errors can trade places (改，具具有 against 改革，具有: the doubled 具
-    stands where 革 was dropped, so removing it leaves the content distance at one), and with
-    them the removal shows for what it is."""
+    ``gold``? Where the content distance stays the same, errors can trade places: a swap counts
+    two there (风险险化强 against 风险强化: removing the doubled 险 leaves 化强 for 强化, still two),
+    so the distance that counts a swap once decides (OSA, as the OCR channel does); then the
+    distance of the whole text, marks included (改，具具有 against 改革，具有: the doubled 具 stands
+    where 革 was dropped, which only the comma shows)."""
     gold_content = content(gold)
     corrected = apply_edits(noisy, [edit])
-    before = Levenshtein.distance(content(noisy), gold_content)
-    after = Levenshtein.distance(content(corrected), gold_content)
-    if after != before:
-        return after < before
-    return Levenshtein.distance(corrected, gold) < Levenshtein.distance(noisy, gold)
+    noisy_content, corrected_content = content(noisy), content(corrected)
+    for distance, (before_text, after_text, target) in (
+            (Levenshtein.distance, (noisy_content, corrected_content, gold_content)),
+            (OSA.distance, (noisy_content, corrected_content, gold_content)),
+            (Levenshtein.distance, (noisy, corrected, gold))):
+        before, after = distance(before_text, target), distance(after_text, target)
+        if after != before:
+            return after < before
+    return False
 
 
 def confidence_band(confidence: float) -> int:
