@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None):
 def warm_up_engine() -> None:
     """Load the engine's lexicons and tables now, so /healthz means ready and no request waits."""
     from jiaokan import DEFAULT_CONFIG, correct_text
-    from jiaokan.pipeline import warm_up
+    from jiaokan.engine.stages import warm_up
     from jiaokan.resources import load_resources
 
     correct_text("预热：建档立卡卡脱贫人口，子午工程二期。", ["预热：建档立卡脱贫人口，子午工程二期。"])
