@@ -19,6 +19,7 @@ Heavy imports (dask, distributed, pandas) happen here only, when a run asks for 
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping, Sequence
@@ -37,8 +38,8 @@ from jiaokan.result import Correction
 from jiaokan.runners.local import check_targets
 from jiaokan.witnesses import SampledGrams, SharedPassage, WitnessSpan, sample_grams, sampling_rate, witnesses_by_document
 
-#: documents per task (views, collation, finishing): a task's inputs and results stay well
-#: under a megabyte, and 10,000 pages make 79 tasks a phase
+#: documents per task (views, collation, finishing), at most: a task's inputs and results
+#: stay well under a megabyte, and 10,000 pages make 79 tasks a phase
 BATCH = 128
 #: the columns of the chains table (`_chain_frame`), after `ANCHOR_COLUMNS`'s pair
 CHAIN_COLUMNS = ("first", "second", "rank", "first_start", "first_end", "second_start", "second_end", "anchors")
@@ -80,7 +81,8 @@ def run_corpus_on_cluster(
     facts.dashboard = _dashboard(client)
     clock = time.perf_counter()
     try:
-        batches = [names[start:start + BATCH] for start in range(0, len(names), BATCH)]
+        size = _batch_size(len(names), len(client.scheduler_info()["workers"]))
+        batches = [names[start:start + size] for start in range(0, len(names), size)]
         offsets = list(np.cumsum([0] + [len(batch) for batch in batches])[:-1].tolist())
         sampling = sampling_rate(sum(map(len, documents.values())), config) if len(names) > 1 else None
         viewed = [
@@ -103,19 +105,31 @@ def run_corpus_on_cluster(
             client.close()
 
 
-def _client(scheduler):
-    """A `distributed.Client` for ``scheduler`` (an address, or a client given by the caller),
-    and whether this run made it (and so closes it)."""
+def _batch_size(documents: int, workers: int) -> int:
+    """Documents per task: `BATCH`, or fewer so that each worker has four tasks a phase
+    (the results do not depend on it)."""
+    return max(1, min(BATCH, math.ceil(documents / (4 * max(workers, 1)))))
+
+
+def connect(address: str, timeout: str = "10s"):
+    """A `distributed.Client` of the scheduler at ``address``; `ConfigError` when dask is not
+    installed or the scheduler cannot be reached."""
     try:
         from distributed import Client
     except ImportError:
         raise ConfigError("a cluster run needs dask and distributed: pip install 'jiaokan[cluster]'") from None
-    if isinstance(scheduler, Client):
-        return scheduler, False
     try:
-        return Client(scheduler, timeout="20s"), True
-    except (OSError, TimeoutError, ValueError) as error:
-        raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+
+
+def _client(scheduler):
+    """A `distributed.Client` for ``scheduler`` (an address, or a client given by the caller),
+    and whether this run made it (and so closes it)."""
+    if isinstance(scheduler, str):
+        return connect(scheduler), True
+    return scheduler, False
 
 
 def _dashboard(client) -> str | None:
