@@ -8,7 +8,7 @@ Generates ``--pages`` synthetic pages (default 10,000, ~18 MB; `synthetic_pages`
    of that many single-threaded worker processes on this machine, runs ``jiaokan clean
    --scheduler ADDRESS`` as a subprocess, and reports its wall time, the ratio to the
    local run, each worker's peak resident memory (``ru_maxrss``, read on the workers at the
-   end), the seconds the cluster spent in each stage (task stream: compute time summed by
+   end), the workers' CPU seconds, the seconds the cluster spent in each stage (task stream: compute time summed by
    task name) and whether every output (texts, edits, variants, manifest) is the local
    run's, byte for byte;
 3. on a fresh cluster of 2 workers, the bytes the two shuffles of witness discovery move
@@ -70,6 +70,16 @@ def worker_peak_megabytes(client) -> list[int]:
     return sorted(round(kilobytes * 1024 / 1e6) for kilobytes in peaks.values())
 
 
+def worker_cpu_seconds(client) -> float:
+    """CPU seconds (user + system) the worker processes have used so far, summed: less
+    disturbed by other load on the machine than the wall time of their tasks."""
+    def used() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    return round(sum(client.run(used).values()), 1)
+
+
 def stage_seconds(stream: list[dict]) -> dict[str, float]:
     """Compute seconds summed by task name (a task's key prefix: the stage function's runner
     name, ``shuffle-transfer``...), largest first."""
@@ -100,7 +110,7 @@ def cluster_run(inputs: Path, output: Path, workers: int, kill_after: float | No
         if killer is not None:
             killer.join()
         return {"workers": workers, "seconds": round(seconds, 2), "worker_peak_megabytes": worker_peak_megabytes(client),
-                "stage_compute_seconds": stage_seconds(stream.data)}
+                "worker_cpu_seconds": worker_cpu_seconds(client), "stage_compute_seconds": stage_seconds(stream.data)}
 
 
 def shuffle_bytes(inputs: Path, workers: int) -> dict:
