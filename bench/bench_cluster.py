@@ -53,15 +53,18 @@ def outputs_digest(root: Path) -> dict[str, str]:
     }
 
 
-def clean(inputs: Path, output: Path, *options: str) -> float:
-    """Wall seconds of one ``jiaokan clean`` subprocess (which must succeed)."""
+def clean(inputs: Path, output: Path, *options: str) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the command and the processes it waited for) of one
+    ``jiaokan clean`` subprocess (which must succeed)."""
     command = [sys.executable, "-m", "jiaokan.cli", "clean", str(inputs), "-o", str(output), "--quiet", "--no-progress", *options]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     finished = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if finished.returncode != 0:
         raise SystemExit(f"jiaokan clean failed ({finished.returncode}): {finished.stderr[-2000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def worker_peak_megabytes(client) -> list[int]:
@@ -106,11 +109,12 @@ def cluster_run(inputs: Path, output: Path, workers: int, kill_after: float | No
             killer = threading.Timer(kill_after, os.kill, (victim, signal.SIGKILL))
             killer.start()
         with get_task_stream(client) as stream:
-            seconds = clean(inputs, output, "--scheduler", cluster.scheduler_address)
+            seconds, command_cpu = clean(inputs, output, "--scheduler", cluster.scheduler_address)
         if killer is not None:
             killer.join()
         return {"workers": workers, "seconds": round(seconds, 2), "worker_peak_megabytes": worker_peak_megabytes(client),
-                "worker_cpu_seconds": worker_cpu_seconds(client), "stage_compute_seconds": stage_seconds(stream.data)}
+                "worker_cpu_seconds": worker_cpu_seconds(client), "command_cpu_seconds": round(command_cpu, 1),
+                "stage_compute_seconds": stage_seconds(stream.data)}
 
 
 def shuffle_bytes(inputs: Path, workers: int) -> dict:
@@ -146,7 +150,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="jiaokan-bench-cluster-") as scratch:
         inputs = Path(scratch) / "pages"
         size = write_pages(inputs, pages=arguments.pages, megabytes=arguments.megabytes)
-        local_seconds = clean(inputs, Path(scratch) / "local", "--workers", "2")
+        local_seconds, local_cpu = clean(inputs, Path(scratch) / "local", "--workers", "2")
         reference = outputs_digest(Path(scratch) / "local")
         runs = []
         for workers in arguments.cluster_workers:
@@ -171,7 +175,7 @@ def main() -> None:
         "input_megabytes": round(size / 1e6, 2),
         "cpu_count": os.cpu_count(),
         "load_average_at_end": [round(value, 2) for value in os.getloadavg()],
-        "local": {"workers": 2, "seconds": round(local_seconds, 2), "megabytes_per_second": round(size / 1e6 / local_seconds, 3)},
+        "local": {"workers": 2, "seconds": round(local_seconds, 2), "cpu_seconds": round(local_cpu, 1), "megabytes_per_second": round(size / 1e6 / local_seconds, 3)},
         "cluster": runs,
         "shuffle": shuffled,
         "killed_worker_run": killed,
