@@ -20,7 +20,8 @@ WORKDIR /app
 # only what the package needs (no .venv, no tests): the context stays small
 COPY pyproject.toml README.md LICENSE ./
 COPY service ./service
-RUN pip install . && rm -rf build service/*.egg-info
+# with the `cluster` extra: the same image runs a Dask scheduler and workers (docker-compose.yml, profile cluster)
+RUN pip install '.[cluster]' && rm -rf build service/*.egg-info
 COPY lexicons ./lexicons
 COPY seeds ./seeds
 

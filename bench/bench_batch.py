@@ -54,7 +54,7 @@ import sys
 import jiaokan
 from jiaokan.result import Correction
 
-def unchanged(documents, *, config, only=None, workers=1, progress=None, prepare=None):
+def unchanged(documents, *, config, only=None, workers=1, progress=None, prepare=None, scheduler=None):
     results = {}
     for name in sorted(only if only is not None else documents):
         results[name] = Correction.from_edits(name, documents[name], [], config)

@@ -190,7 +190,7 @@ def archive_pages(articles: list[str], count: int, seed: int, lookalikes=None) -
 
 
 # ---------------------------------------------------------------- engine stages
-# These are the pipeline's own steps (jiaokan.pipeline.run_corpus), called one by one so
+# These are the pipeline's own steps (jiaokan.runners.local.run_corpus), called one by one so
 # each can be timed; they are internals, so every call to them is kept in this section.
 
 
@@ -218,7 +218,7 @@ def discover(views: Mapping, config) -> list:
 
 
 def prepare(documents: Mapping[str, str], config) -> Prepared:
-    from jiaokan.pipeline import estimate_reliability
+    from jiaokan.engine.stages import estimate_reliability
     from jiaokan.witnesses import witnesses_by_document
 
     views = build_views(documents)
@@ -228,8 +228,8 @@ def prepare(documents: Mapping[str, str], config) -> Prepared:
 
 
 def align_document(prepared: Prepared, name: str) -> list:
-    """The readings of every witness of ``name`` (what `jiaokan.pipeline.collect_readings` aligns)."""
-    from jiaokan.pipeline import collect_readings
+    """The readings of every witness of ``name`` (what `jiaokan.engine.stages.collect_readings` aligns)."""
+    from jiaokan.engine.stages import collect_readings
 
     spans = prepared.spans.get(name, [])
     witness_units = {span.witness: prepared.views[span.witness].units for span in spans}
@@ -243,9 +243,9 @@ def decide_document(prepared: Prepared, name: str, readings: list, resources, co
 
 
 def finish_documents(prepared: Prepared, collations: Mapping, resources, config) -> None:
-    """Single-copy repair and normalisation of every document (`jiaokan.pipeline.finish_document`)."""
+    """Single-copy repair and normalisation of every document (`jiaokan.engine.stages.finish_document`)."""
     from jiaokan.consensus import Collation
-    from jiaokan.pipeline import finish_document, gather_confirmed_terms
+    from jiaokan.engine.stages import finish_document, gather_confirmed_terms
 
     confirmed = gather_confirmed_terms(collations.values())
     for name, text in sorted(prepared.documents.items()):
@@ -330,7 +330,7 @@ def corpus_stages(documents: Mapping[str, str], resources, config, repeat: int) 
     names = sorted(prepared.spans)
     readings = {name: align_document(prepared, name) for name in names}
     collations = {name: decide_document(prepared, name, readings[name], resources, config) for name in names}
-    from jiaokan.pipeline import estimate_reliability
+    from jiaokan.engine.stages import estimate_reliability
 
     stages = {
         "views": timed(lambda: build_views(documents), repeat),

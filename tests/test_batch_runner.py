@@ -28,7 +28,7 @@ class StandInEngine:
         self.fail_after = fail_after
         self.skip = skip
 
-    def __call__(self, documents, *, config, only=None, workers=1, progress=None, prepare=None):
+    def __call__(self, documents, *, config, only=None, workers=1, progress=None, prepare=None, scheduler=None):
         names = sorted(only if only is not None else documents)
         self.calls.append((sorted(documents), names))
         results = {}

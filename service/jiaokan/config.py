@@ -192,7 +192,7 @@ class EngineConfig:
 #: the modules whose code decides what the engine proposes
 ENGINE_MODULES = (
     "alignment", "calibration", "channel", "config", "consensus", "edits", "evidence", "language_model", "matching", "normalise",
-    "pipeline", "repair", "resources", "result", "script", "textview", "witnesses",
+    "engine/stages", "repair", "resources", "result", "script", "textview", "witnesses",
 )
 
 

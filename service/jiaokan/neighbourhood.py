@@ -1,6 +1,6 @@
 """The corpus stages over one neighbourhood of a stored corpus, the rest of the corpus given.
 
-`jiaokan.pipeline.run_corpus` computes everything from the whole corpus at once. A store
+`jiaokan.runners.local.run_corpus` computes everything from the whole corpus at once. A store
 (`jiaokan.store.witness_index`) keeps what that computation finds per document and per pair
 — each document's sampled n-grams (`jiaokan.witnesses.sample_grams`: the same keys), the
 passages each pair shares, each document's reliability and the terms its copies confirmed —
@@ -18,7 +18,7 @@ import numpy as np
 
 from jiaokan.config import EngineConfig
 from jiaokan.consensus import Collation, ConfirmedTerm, collate
-from jiaokan.pipeline import _collation_job, collect_readings, finish_document, gather_confirmed_terms, settled_units
+from jiaokan.engine.stages import collation_voters, collect_readings, finish_document, gather_confirmed_terms, settled_units
 from jiaokan.repair import scan_pages
 from jiaokan.resources import Resources
 from jiaokan.result import Correction
@@ -66,13 +66,13 @@ def collate_document(
     spans = witnesses_by_document(passages).get(name)
     if not spans:
         return None
-    _, spans, voters = _collation_job(name, spans, reliability)
+    voters = collation_voters(name, spans, reliability)
     readings = collect_readings(view, witness_units, spans)
     return collate(name, view, readings, voters, resources, config), settled_units(len(view), readings)
 
 
 def confirmed_terms(terms: Sequence[ConfirmedTerm]) -> dict[str, ConfirmedTerm]:
-    """variant -> the term the corpus confirmed (`jiaokan.pipeline.gather_confirmed_terms` over
+    """variant -> the term the corpus confirmed (`jiaokan.engine.stages.gather_confirmed_terms` over
     the stored terms of every document)."""
     return gather_confirmed_terms([Collation(confirmed_terms=list(terms))])
 

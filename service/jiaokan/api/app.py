@@ -90,7 +90,7 @@ def warm_up_engine() -> None:
     import gc
 
     from jiaokan import DEFAULT_CONFIG, correct_text
-    from jiaokan.pipeline import warm_up
+    from jiaokan.engine.stages import warm_up
     from jiaokan.resources import load_resources
 
     correct_text("预热：建档立卡卡脱贫人口，子午工程二期。", ["预热：建档立卡脱贫人口，子午工程二期。"])

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 def prepare_engine(config: "EngineConfig") -> None:
     """Load the resources of ``config``'s terms and build every table the engine consults
     (the tables no term reaches come from `jiaokan.cache`, the same for every lexicon)."""
-    from jiaokan.pipeline import warm_up
+    from jiaokan.engine.stages import warm_up
     from jiaokan.resources import load_resources
 
     warm_up(load_resources(config.extra_terms), config)

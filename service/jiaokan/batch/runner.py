@@ -29,7 +29,7 @@ import errno
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -61,6 +61,9 @@ class CleanRequest:
     #: hash check still catches outputs a power cut lost, and the run ends with a sync)
     fsync_each_file: bool = False
     faults: FaultInjection = field(default_factory=FaultInjection)
+    #: a Dask distributed scheduler's address (``tcp://host:8786``) or a `distributed.Client`:
+    #: the engine runs on its workers (`jiaokan.runners.dask`); None runs it here
+    scheduler: Any = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +286,8 @@ class _DocumentWriter:
                     only=list(pending),
                     workers=self.request.workers,
                     progress=self._document_finished,
-                    prepare=self._prepare_outputs,
+                    prepare=prepare_outputs,
+                    scheduler=self.request.scheduler,
                 )
             except OutputError as error:  # raised by `_document_finished`: the engine stops with it
                 self.stopped = error
@@ -295,35 +299,13 @@ class _DocumentWriter:
                 self._pending.clear()
         self.failed.extend(SkippedFile(path, "the engine returned no result") for path in sorted(self._pending))
 
-    def _prepare_outputs(self, correction: Correction) -> PreparedOutputs:
-        """The bytes of a document's output files and what the manifest records of them
-        (run where the engine finished the document, in a worker process when there are several)."""
-        if correction.original != self.sources[correction.name].text:
-            return PreparedOutputs(b"", b"", 0, {}, problem="the engine's result is for a different text")
-        records = correction.edit_records()
-        edits_by_rule: dict[str, dict[str, int]] = {}
-        for record in records:
-            counts = edits_by_rule.setdefault(record["rule"], {"applied": 0, "proposed": 0})
-            counts[record["status"]] += 1
-        text = correction.text.encode("utf-8")
-        edits = "".join(canonical_json(record) + "\n" for record in records).encode("utf-8")
-        variants = "".join(canonical_json(variant.to_dict()) + "\n" for variant in correction.variants).encode("utf-8")
-        return PreparedOutputs(
-            text=text,
-            edits=edits,
-            output_characters=len(correction.text),
-            edits_by_rule=dict(sorted(edits_by_rule.items())),
-            text_sha256=sha256_hex(text),
-            edits_sha256=sha256_hex(edits),
-            variants=variants,
-            variants_sha256=sha256_hex(variants) if variants else "",
-        )
-
     def _document_finished(self, name: str, outputs: PreparedOutputs) -> None:
         if name not in self._pending:
             return  # not asked for (or reported twice): nothing to write
         self._pending.discard(name)
         source = self.sources[name]
+        if outputs.original_sha256 != sha256_hex(source.text.encode("utf-8", "surrogatepass")):
+            outputs = replace(outputs, problem="the engine's result is for a different text")
         try:
             record = self._write_outputs(source, outputs)
             self.manifest.append(record)
@@ -369,6 +351,31 @@ class _DocumentWriter:
         )
 
 
+def prepare_outputs(correction: Correction) -> PreparedOutputs:
+    """The bytes of a document's output files and what the manifest records of them, made
+    where the engine finished the document (a worker process when there are several, a Dask
+    worker on a cluster: a plain function, so that it pickles)."""
+    records = correction.edit_records()
+    edits_by_rule: dict[str, dict[str, int]] = {}
+    for record in records:
+        counts = edits_by_rule.setdefault(record["rule"], {"applied": 0, "proposed": 0})
+        counts[record["status"]] += 1
+    text = correction.text.encode("utf-8")
+    edits = "".join(canonical_json(record) + "\n" for record in records).encode("utf-8")
+    variants = "".join(canonical_json(variant.to_dict()) + "\n" for variant in correction.variants).encode("utf-8")
+    return PreparedOutputs(
+        text=text,
+        edits=edits,
+        output_characters=len(correction.text),
+        edits_by_rule=dict(sorted(edits_by_rule.items())),
+        text_sha256=sha256_hex(text),
+        edits_sha256=sha256_hex(edits),
+        variants=variants,
+        variants_sha256=sha256_hex(variants) if variants else "",
+        original_sha256=sha256_hex(correction.original.encode("utf-8", "surrogatepass")),
+    )
+
+
 @dataclass(frozen=True)
 class PreparedOutputs:
     """A finished document's output files as bytes, made where the engine finished it (only
@@ -386,6 +393,8 @@ class PreparedOutputs:
     #: the variants file (empty: none is written) and its digest ("" for none)
     variants: bytes = b""
     variants_sha256: str = ""
+    #: the digest of the text the engine corrected (checked against the input's before writing)
+    original_sha256: str = ""
 
 
 def _remove_if_present(path: str) -> None:

@@ -5,13 +5,18 @@ OUTPUT. Exit codes: 0 all files cleaned (skipped non-text files do not count as
 failures), 1 some file failed (named in the summary) or the outputs could not be written
 (a full disk, a read-only folder: one line on stderr, the summary of what finished on
 stdout; running again finishes the rest), 2 a usage error (missing INPUT, OUTPUT inside
-INPUT, unknown rule, bad threshold).
+INPUT, unknown rule, bad threshold, an unreachable Dask scheduler).
+
+``--scheduler tcp://HOST:8786`` (or ``JIAOKAN_DASK_SCHEDULER``) runs the same job on a Dask
+distributed cluster (`jiaokan.runners.dask`; INPUT and OUTPUT stay on this machine, the
+texts and results travel with the tasks); the outputs are the same to the byte.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_OK = 0
@@ -23,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="folders or files of OCR text (read only)")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTPUT", help="folder for the results (outside every INPUT)")
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="processes for the engine (default: all cores)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run on a Dask distributed cluster, e.g. tcp://HOST:8786 (default: $JIAOKAN_DASK_SCHEDULER, else here)")
     parser.add_argument("--threshold", type=float, default=None, metavar="CONFIDENCE",
                         help="apply edits at or above this confidence automatically; the rest are left for review")
     parser.add_argument("--propose-from", type=float, default=None, metavar="CONFIDENCE",
@@ -40,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(arguments: argparse.Namespace) -> int:
     """Clean, print the summary table, optionally load the proposals for review; the exit code."""
     from jiaokan.batch import CleanRequest, clean_folder
+    from jiaokan.batch.discovery import check_locations
     from jiaokan.batch.faults import FaultInjection
     from jiaokan.batch.progress import terminal_attached
     from jiaokan.batch.summary import format_table
@@ -48,21 +56,25 @@ def run(arguments: argparse.Namespace) -> int:
 
     # everything that can be refused is checked before hours of work, not after
     review = _review_target(arguments) if arguments.review is not None else None
-    request = CleanRequest(
-        inputs=tuple(arguments.inputs),
-        output=arguments.output,
-        config=engine_config(arguments),
-        workers=_workers(arguments.workers),
-        force=arguments.force,
-        show_progress=not arguments.no_progress and terminal_attached(),
-        fsync_each_file=arguments.fsync,
-        faults=FaultInjection.from_environment(),
-    )
-    try:
-        result = clean_folder(request)
-    except OutputError as error:
-        print(f"jiaokan clean: {error}; nothing was cleaned", file=sys.stderr)
-        return EXIT_FILES_FAILED
+    config, workers = engine_config(arguments), _workers(arguments.workers)
+    check_locations(tuple(arguments.inputs), arguments.output)  # before a cluster is asked for anything
+    with _cluster(arguments) as scheduler:
+        request = CleanRequest(
+            inputs=tuple(arguments.inputs),
+            output=arguments.output,
+            config=config,
+            workers=workers,
+            force=arguments.force,
+            show_progress=not arguments.no_progress and terminal_attached(),
+            fsync_each_file=arguments.fsync,
+            faults=FaultInjection.from_environment(),
+            scheduler=scheduler,
+        )
+        try:
+            result = clean_folder(request)
+        except OutputError as error:
+            print(f"jiaokan clean: {error}; nothing was cleaned", file=sys.stderr)
+            return EXIT_FILES_FAILED
     if not arguments.quiet:
         print_output(format_table(result.summary, str(result.summary_path or "not written")))
     if result.stopped is not None:
@@ -74,6 +86,25 @@ def run(arguments: argparse.Namespace) -> int:
     if review is not None:
         exit_code = max(exit_code, _load_for_review(arguments, result, *review))
     return exit_code
+
+
+@contextmanager
+def _cluster(arguments: argparse.Namespace):
+    """A client of the Dask scheduler ``--scheduler`` or ``JIAOKAN_DASK_SCHEDULER`` names
+    (closed when the run ends), its dashboard printed on stderr; None without either."""
+    address = arguments.scheduler or os.environ.get("JIAOKAN_DASK_SCHEDULER") or None
+    if address is None:
+        yield None
+        return
+    from jiaokan.runners.dask import connect
+
+    client = connect(address)
+    try:
+        if not arguments.quiet:
+            print(f"jiaokan clean: running on the Dask cluster at {address}; dashboard: {client.dashboard_link}", file=sys.stderr)
+        yield client
+    finally:
+        client.close()
 
 
 def engine_config(arguments: argparse.Namespace):

@@ -4,6 +4,10 @@ Pipeline per corpus: find the witnesses of every passage (`jiaokan.witnesses`), 
 each document against them (`jiaokan.consensus`), repair what single copies leave
 (`jiaokan.repair`, helped by terms the corpus confirmed), normalise (`jiaokan.normalise`),
 and let the policy of `EngineConfig` decide what applies automatically.
+
+The stages are plain functions of explicit inputs (`jiaokan.engine.stages`); a runner
+orders them: `jiaokan.runners.local` on this machine's cores, or `jiaokan.runners.dask` on a
+Dask distributed cluster (``scheduler=``), with the same results to the byte.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ def correct_corpus(
     workers: int = 1,
     progress: ProgressCallback | None = None,
     prepare: Callable[[Correction], Any] | None = None,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Correct every document (or those named in ``only``), each using all the others as witnesses.
 
@@ -42,9 +47,18 @@ def correct_corpus(
     began. What it returns is what ``progress`` receives and what is returned, in place of
     the `Correction`, so that work is shared among the workers and only its result crosses
     back.
+
+    ``scheduler``, if given, is the address of a Dask distributed scheduler
+    (``tcp://host:8786``) or a `distributed.Client`: the stages run on its workers
+    (``workers`` is then theirs to decide), ``prepare`` must pickle, and ``progress`` is called
+    as documents finish, in no set order. The results are the same.
     """
     _check_documents(documents)
-    from jiaokan.pipeline import run_corpus
+    if scheduler is not None:
+        from jiaokan.runners.dask import run_corpus_on_cluster
+
+        return run_corpus_on_cluster(documents, scheduler, config=config, only=only, progress=progress, prepare=prepare)
+    from jiaokan.runners.local import run_corpus
 
     return run_corpus(documents, config=config, only=only, workers=workers, progress=progress, prepare=prepare)
 
