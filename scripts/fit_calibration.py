@@ -244,7 +244,7 @@ def thresholds_by_page_kind(examples: list, probabilities: np.ndarray) -> tuple[
     kinds = np.array([page_kind(edit.edit["evidence"]) for edit in examples])
     chosen = {}
     for kind in set(kinds):
-        members = [index for index, edit in enumerate(examples) if kinds[index] == kind and edit.set_name not in CLEAN_SETS and not gated(edit)]
+        members = [index for index, edit in enumerate(examples) if kinds[index] == kind and edit.set_name not in CLEAN_SETS]
         threshold = choose_threshold([examples[index] for index in members], probabilities[members]) if members else NEVER
         if kind == PROSE or (probabilities[members] >= threshold).any():  # (a threshold no tune edit reaches says nothing)
             chosen[kind] = threshold

@@ -60,7 +60,7 @@ def repair(
 ) -> list[Edit]:
     """Every enabled single-copy rule's edits over ``text`` (they may overlap; the pipeline resolves).
 
-    ``settled`` marks the view units other copies confirm (`jiaokan.pipeline.settled_units`):
+    ``settled`` marks the view units other copies confirm (`jiaokan.engine.stages.settled_units`):
     character rules leave those alone, since copies that agree outweigh what one copy's
     text suggests. Terms (the lexicon, the corpus's confirmed terms) still apply there.
     ``scans``: what `scan_pages` found in the view together with other pages (else it scans

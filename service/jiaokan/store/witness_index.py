@@ -1,6 +1,6 @@
 """The witness index: a stored collection whose proposals stay current document by document.
 
-What `jiaokan.pipeline.run_corpus` finds over a whole corpus is kept per document and per
+What `jiaokan.runners.local.run_corpus` finds over a whole corpus is kept per document and per
 pair (migration 0005): each document's content view units and sampled n-grams
 (`jiaokan.witnesses.sample_grams`, the keys the batch's discovery uses: ``witness_gram``),
 the passages each pair of documents shares (``witness_passage``), each document's
@@ -157,7 +157,7 @@ def rebuild(session: "Session", collection: Collection, config: "EngineConfig") 
     by `refresh_stale`."""
     from sqlalchemy import delete, select, text, update
 
-    from jiaokan.pipeline import estimate_reliability
+    from jiaokan.engine.stages import estimate_reliability
     from jiaokan.textview import build_view
     from jiaokan.witnesses import find_shared_passages, key_mask, sample_grams, sampling_rate
 
@@ -488,7 +488,7 @@ def _update_reliability(
     witness where it changed (their proposals, whose votes it weighs, are then stale)."""
     from sqlalchemy import select, update
 
-    from jiaokan.pipeline import estimate_reliability
+    from jiaokan.engine.stages import estimate_reliability
 
     if not documents:
         return [], {}, set()
